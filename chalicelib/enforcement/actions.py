@@ -1,0 +1,167 @@
+"""The things we do to a member: mute, lift our mute, post and remove a notice.
+
+The ledger is the source of truth for *our* mutes: we only ever lift a mute the ledger
+says we applied, and we restore what the member had before (the group's defaults, or the
+admins' own restriction), never more.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from chalicelib.enforcement import texts
+from chalicelib.enforcement.context import TtlCache, UpdateContext
+from chalicelib.enforcement.policy import MUTED, GroupSettings, default_permissions, permissions_of
+from chalicelib.errors import NezukoError
+from chalicelib.observability import logger
+from chalicelib.store.bundle import Stores
+from chalicelib.store.records import ChannelRef, GroupRecord, JobRecord, MemberRecord
+from chalicelib.telegram.errors import TelegramBadRequest
+
+NOTICES_PER_MINUTE = 20  # Telegram's ~20 messages/minute per group
+
+
+class MemberActions:
+    """Mute / unmute / notice, recorded in the ledger entry passed in (caller saves it)."""
+
+    def __init__(
+        self,
+        stores: Stores,
+        *,
+        clock: Callable[[], float] = time.time,
+        defaults_cache: TtlCache[tuple[int, int], dict[str, bool]] | None = None,
+    ) -> None:
+        self._stores = stores
+        self._clock = clock
+        self._defaults = defaults_cache or TtlCache(300.0)
+
+    def group_defaults(self, ctx: UpdateContext, chat_id: int) -> dict[str, bool]:
+        """The group's default member permissions (cached for a few minutes)."""
+        key = (ctx.bot_id, chat_id)
+        cached = self._defaults.get(key)
+        if cached is not None:
+            return cached
+        chat = ctx.api.call("getChat", chat_id=chat_id)
+        return self._defaults.put(key, default_permissions(chat or {}))
+
+    def mute(
+        self, ctx: UpdateContext, ledger: MemberRecord, current: dict[str, Any] | None
+    ) -> bool:
+        """Restrict the member unless we already did; remember what to restore."""
+        if ledger.muted:
+            return False
+        ctx.api.call(
+            "restrictChatMember",
+            chat_id=ledger.chat_id,
+            user_id=ledger.user_id,
+            permissions=MUTED,
+            use_independent_chat_permissions=True,
+        )
+        ledger.muted = True
+        ledger.muted_at = self._clock()
+        ledger.restore_permissions = permissions_of(current) if current else None
+        return True
+
+    def lift(self, ctx: UpdateContext, ledger: MemberRecord) -> bool:
+        """Lift *our* mute, restoring what the member had; False when we had none."""
+        if not ledger.muted:
+            return False
+        permissions = ledger.restore_permissions or self.group_defaults(ctx, ledger.chat_id)
+        ctx.api.call(
+            "restrictChatMember",
+            chat_id=ledger.chat_id,
+            user_id=ledger.user_id,
+            permissions=permissions,
+            use_independent_chat_permissions=True,
+        )
+        ledger.muted = False
+        ledger.muted_at = None
+        ledger.restore_permissions = None
+        return True
+
+    def notify(
+        self,
+        ctx: UpdateContext,
+        group: GroupRecord,
+        ledger: MemberRecord,
+        missing: list[ChannelRef],
+        *,
+        name: str,
+        thread_id: int | None,
+        language: str | None,
+    ) -> bool:
+        """Post one join notice unless a live one exists or the group is flooding."""
+        settings = GroupSettings.load(group.settings)
+        now = self._clock()
+        if (
+            ledger.notice_message_id
+            and ledger.notice_sent_at
+            and ledger.notice_sent_at + settings.notice_ttl > now
+        ):
+            return False
+        window_key = f"{ctx.bot_id}:{group.chat_id}"
+        if self._stores.auth.hit("notice-rate", window_key, now=now, window=60) > (
+            NOTICES_PER_MINUTE
+        ):
+            logger.info("notice coalesced", extra={"chat_id": group.chat_id})
+            return False
+        language = settings.language or language
+        body = texts.text(
+            "join_notice",
+            language,
+            mention=texts.mention(ledger.user_id, name),
+            group=texts.esc(group.title),
+            channels=texts.channel_list(missing),
+        )
+        message = ctx.api.call(
+            "sendMessage",
+            chat_id=group.chat_id,
+            text=body,
+            parse_mode="HTML",
+            message_thread_id=thread_id,
+            reply_markup=texts.join_keyboard(missing, ledger.user_id, language),
+            link_preview_options={"is_disabled": True},
+        )
+        ledger.notice_message_id = int(message["message_id"])
+        ledger.notice_thread_id = thread_id
+        ledger.notice_sent_at = now
+        self.delete_later(ctx.bot_id, group.chat_id, ledger.notice_message_id, settings.notice_ttl)
+        return True
+
+    def delete_later(self, bot_id: int, chat_id: int, message_id: int, ttl: float) -> None:
+        """Schedule a message deletion for the janitor (never sleep in a Lambda)."""
+        self._stores.jobs.put(
+            JobRecord(
+                kind="delete_message",
+                due_at=self._clock() + ttl,
+                payload={"bot_id": bot_id, "chat_id": chat_id, "message_id": message_id},
+            )
+        )
+
+    def delete_message(self, ctx: UpdateContext, chat_id: int, message_id: int | None) -> bool:
+        """Delete a message now; a message already gone is not an error."""
+        if not message_id:
+            return False
+        try:
+            ctx.api.call("deleteMessage", chat_id=chat_id, message_id=message_id)
+        except TelegramBadRequest:
+            return False  # already deleted, too old, or no right: nothing to undo
+        return True
+
+    def withdraw_notice(self, ctx: UpdateContext, ledger: MemberRecord) -> None:
+        """Delete the member's live notice (after they were let in)."""
+        self.delete_message(ctx, ledger.chat_id, ledger.notice_message_id)
+        ledger.notice_message_id = None
+        ledger.notice_sent_at = None
+        ledger.notice_thread_id = None
+
+    def undo_notice(self, ctx: UpdateContext, ledger: MemberRecord, sent: bool) -> None:
+        """Compensation when the ledger write failed after we posted a notice: take it
+        back, so the retried update does not leave two."""
+        if sent and ledger.notice_message_id:
+            try:
+                self.delete_message(ctx, ledger.chat_id, ledger.notice_message_id)
+            except NezukoError:
+                logger.warning("could not withdraw a notice", extra={"chat_id": ledger.chat_id})

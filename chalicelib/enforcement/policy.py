@@ -1,0 +1,81 @@
+"""Per-group settings (validated) and the permission sets we apply."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from chalicelib.errors import InvalidInput
+
+PERMISSION_FIELDS = (
+    "can_send_messages",
+    "can_send_audios",
+    "can_send_documents",
+    "can_send_photos",
+    "can_send_videos",
+    "can_send_video_notes",
+    "can_send_voice_notes",
+    "can_send_polls",
+    "can_send_other_messages",
+    "can_add_web_page_previews",
+    "can_change_info",
+    "can_invite_users",
+    "can_pin_messages",
+    "can_manage_topics",
+)
+
+#: What a muted member may do: nothing.
+MUTED: dict[str, bool] = dict.fromkeys(PERMISSION_FIELDS, False)
+
+
+class GroupSettings(BaseModel):
+    """What a group's admins can tune. Defaults are what a new group gets."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    notice_ttl: int = Field(default=60, ge=10, le=86_400)
+    unknown_policy: Literal["allow", "hold"] = "allow"
+    sender_chat_policy: Literal["delete", "ban", "allow"] = "delete"
+    allow_bots: bool = True
+    kick_after_minutes: int | None = Field(default=None, ge=1, le=10_080)
+    language: str | None = Field(default=None, max_length=8)
+    notice_template: str | None = Field(default=None, max_length=1024)
+    whitelist: list[int] = Field(default_factory=list, max_length=500)
+
+    @classmethod
+    def load(cls, raw: dict[str, Any] | None) -> GroupSettings:
+        """Settings stored on a group item; unknown or broken values fall back to defaults."""
+        try:
+            return cls.model_validate(raw or {})
+        except ValidationError:
+            valid = {}
+            for key, value in (raw or {}).items():
+                try:
+                    cls.model_validate({key: value})
+                except ValidationError:
+                    continue
+                valid[key] = value
+            return cls.model_validate(valid)
+
+    def changed(self, **updates: Any) -> GroupSettings:
+        """A copy with ``updates`` applied, validated; ``InvalidInput`` names the bad field."""
+        try:
+            return self.model_validate({**self.model_dump(), **updates})
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            field = ".".join(str(p) for p in first["loc"])
+            raise InvalidInput(f"{field}: {first['msg']}", field=field) from None
+
+
+def default_permissions(chat: dict[str, Any]) -> dict[str, bool]:
+    """The group's default member permissions from a ``getChat`` answer (missing = False)."""
+    permissions = chat.get("permissions") or {}
+    return {name: bool(permissions.get(name, False)) for name in PERMISSION_FIELDS}
+
+
+def permissions_of(member: dict[str, Any]) -> dict[str, bool] | None:
+    """The explicit permissions of a ``restricted`` ChatMember, else None."""
+    if member.get("status") != "restricted":
+        return None
+    return {name: bool(member.get(name, False)) for name in PERMISSION_FIELDS}
