@@ -1,0 +1,121 @@
+"""Dashboard websocket connections: ticket auth on connect, topics, ping, fan-out.
+
+A connection is opened with a single-use ticket (``?ticket=``) issued to a signed-in
+operator; the ticket is consumed on ``$connect``. Messages are small JSON commands:
+``{"action": "ping"}``, ``{"action": "subscribe", "topic": "bot:123"}``,
+``{"action": "unsubscribe", "topic": ...}``. Topics: ``all``, ``bot:{id}``,
+``group:{bot_id}:{chat_id}``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import time
+from collections.abc import Callable
+from typing import Any
+
+from chalicelib.errors import InvalidInput, Unauthorized
+from chalicelib.store.bundle import Stores
+from chalicelib.store.records import AuthRecord, ConnectionRecord
+
+TICKET_TTL = 60
+CONNECTION_TTL = 2 * 3600  # API Gateway closes websockets after 2 hours
+MAX_MESSAGE = 4096
+MAX_TOPICS = 50
+_TOPIC = re.compile(r"^(all|bot:\d{1,20}|group:\d{1,20}:-?\d{1,20})$")
+
+
+class LiveConnections:
+    """Connect, disconnect and messages of the live websocket."""
+
+    def __init__(self, stores: Stores, *, clock: Callable[[], float] = time.time) -> None:
+        self._stores = stores
+        self._clock = clock
+
+    def issue_ticket(self, operator_id: int) -> str:
+        """A single-use ticket, valid for ``TICKET_TTL`` seconds."""
+        ticket = secrets.token_urlsafe(24)
+        now = self._clock()
+        self._stores.auth.put(
+            AuthRecord(
+                kind="ws",
+                token_id=ticket,
+                created_at=now,
+                expires_at=int(now + TICKET_TTL),
+                operator_id=operator_id,
+            )
+        )
+        return ticket
+
+    def connect(self, connection_id: str, query: dict[str, str] | None) -> ConnectionRecord:
+        """Accept a connection that presents a valid ticket, else ``Unauthorized``."""
+        ticket = (query or {}).get("ticket", "")
+        if not ticket or len(ticket) > 128:
+            raise Unauthorized("a ticket is required")
+        now = self._clock()
+        record = self._stores.auth.consume("ws", ticket, now=now)
+        if record is None or record.operator_id is None:
+            raise Unauthorized("the ticket is invalid, used or expired")
+        connection = ConnectionRecord(
+            connection_id=connection_id,
+            operator_id=record.operator_id,
+            connected_at=now,
+            expires_at=int(now + CONNECTION_TTL),
+            subscriptions=["all"],
+        )
+        self._stores.connections.put(connection)
+        return connection
+
+    def disconnect(self, connection_id: str) -> None:
+        """Forget the connection."""
+        self._stores.connections.delete(connection_id)
+
+    def message(self, connection_id: str, body: str | None) -> dict[str, Any]:
+        """Apply one client command; returns the reply to send back."""
+        try:
+            command = self._parse(body)
+        except InvalidInput as exc:
+            return {"type": "error", "error": exc.message}
+        action = command["action"]
+        if action == "ping":
+            return {"type": "pong", "ts": self._clock()}
+        connection = self._stores.connections.find(connection_id)
+        if connection is None:
+            return {"type": "error", "error": "unknown connection"}
+        topic = command.get("topic")
+        if not isinstance(topic, str) or not _TOPIC.match(topic):
+            return {"type": "error", "error": "topic must be all, bot:<id> or group:<bot>:<chat>"}
+        topics = [t for t in connection.subscriptions if t != topic]
+        if action == "subscribe":
+            topics.append(topic)
+        connection.subscriptions = topics[-MAX_TOPICS:]
+        self._stores.connections.put(connection)
+        return {"type": "subscriptions", "topics": connection.subscriptions}
+
+    @staticmethod
+    def _parse(body: str | None) -> dict[str, Any]:
+        if not body or len(body) > MAX_MESSAGE:
+            raise InvalidInput("send a JSON object under 4 KB")
+        try:
+            command = json.loads(body)
+        except json.JSONDecodeError:
+            raise InvalidInput("send a JSON object") from None
+        if not isinstance(command, dict) or command.get("action") not in (
+            "ping",
+            "subscribe",
+            "unsubscribe",
+        ):
+            raise InvalidInput("action must be ping, subscribe or unsubscribe")
+        return command
+
+
+def wants(subscriptions: list[str], bot_id: int, chat_id: int | None) -> bool:
+    """Does a connection with ``subscriptions`` want an event of this bot and group?"""
+    for topic in subscriptions:
+        if topic == "all" or topic == f"bot:{bot_id}":
+            return True
+        if chat_id is not None and topic == f"group:{bot_id}:{chat_id}":
+            return True
+    return False
