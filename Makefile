@@ -1,0 +1,47 @@
+# The two commands: `make run` (the whole system locally) and `make test` (everything CI runs).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha1sum | cut -c1-12)
+STAGE  ?= dev
+
+.PHONY: setup run test lint typecheck unit integration e2e format clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check "pip<26.3"
+	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	@rm -f $(VENV)/.installed-*; touch $@
+
+setup: $(STAMP) ## create the virtualenv and install every dependency
+
+run: setup ## start the local stack (DynamoDB Local, API, websocket, Telegram sandbox, dashboard)
+	$(BIN)/python -m infra.local $(ARGS)
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: setup
+	$(BIN)/mypy
+
+test: lint typecheck ## lint, type-check and run every test tier
+	@$(BIN)/python -m pytest -q $(PYTEST_ARGS); status=$$?; \
+	if [ $$status -eq 5 ]; then echo "pytest collected no tests: check testpaths in pyproject.toml" >&2; exit 1; fi; \
+	exit $$status
+
+unit: setup
+	$(BIN)/python -m pytest -q tests/unit
+
+integration: setup
+	$(BIN)/python -m pytest -q tests/integration
+
+e2e: setup
+	$(BIN)/python -m pytest -q tests/e2e
+
+format: setup
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf .local .pytest_cache .mypy_cache .ruff_cache
