@@ -48,8 +48,15 @@ def health() -> dict[str, str]:
 def telegram_webhook(bot_id: str) -> Response:
     """Telegram's webhook delivery for one bot."""
     request = app.current_request
+    assert request is not None
+    body = request.raw_body
     try:
-        result = container.webhook().handle(bot_id, dict(request.headers), request.raw_body)
+        result = container.webhook().handle(
+            bot_id,
+            dict(request.headers),
+            body.encode() if isinstance(body, str) else body,
+            lambda_context=app.lambda_context,
+        )
     except TransientError as exc:
         return Response(body=edges.error_body(exc), status_code=503)
     except NezukoError as exc:
@@ -77,7 +84,8 @@ def ws_connect(event: WebsocketEvent) -> Response | None:
 @app.on_ws_message()
 def ws_message(event: WebsocketEvent) -> None:
     """Client commands (ping, subscribe, unsubscribe); the reply goes back on the socket."""
-    reply = container.live().message(event.connection_id, event.body)
+    binary = bool(event.to_dict().get("isBase64Encoded"))
+    reply = container.live().message(event.connection_id, event.body, binary=binary)
     _send(event.connection_id, reply)
 
 
@@ -89,12 +97,15 @@ def ws_disconnect(event: WebsocketEvent) -> None:
 
 @app.on_dynamodb_record(stream_arn=EVENTS_STREAM_ARN, batch_size=100, starting_position="LATEST")
 def on_events(event: DynamoDBEvent) -> dict[str, Any]:
-    """Events stream → live fan-out (partial batch failures reported)."""
-    from chalicelib.live.fanout import Fanout
-
+    """Events stream → aggregates (exactly once) and live fan-out; partial batch failures."""
     _configure_websocket()
-    fanout = Fanout(container.stores().connections, _send_raw)
-    return fanout.handle_records(event.to_dict()["Records"])
+    return container.event_stream(_send_raw).handle(event.to_dict(), event.context)
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES))
+def heartbeat(event: Any) -> dict[str, int]:
+    """Bot health each minute (its own function: it and the janitor never starve each other)."""
+    return container.heartbeat().run()
 
 
 def _configure_websocket() -> None:

@@ -8,6 +8,7 @@ cheap. Tests and the local stack call ``reset()`` after changing the environment
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.config import Settings
@@ -16,15 +17,18 @@ from chalicelib.errors import ConfigError
 if TYPE_CHECKING:
     import httpx
 
+    from chalicelib.analytics.query import Analytics
     from chalicelib.crypto import Keyring
     from chalicelib.enforcement.actions import MemberActions
     from chalicelib.enforcement.context import EventRecorder
     from chalicelib.enforcement.gate import Gate
     from chalicelib.janitor import Janitor
     from chalicelib.live.connections import LiveConnections
+    from chalicelib.live.stream import EventStreamHandler
     from chalicelib.store.bundle import Stores
     from chalicelib.store.schema import Tables
     from chalicelib.telegram.webhook import WebhookHandler
+    from chalicelib.uptime.heartbeat import Heartbeat
 
 
 @functools.cache
@@ -192,5 +196,82 @@ def reset() -> None:
         webhook,
         janitor,
         live,
+        event_stream,
+        heartbeat,
+        analytics,
     ):
         getter.cache_clear()
+
+
+@functools.cache
+def event_stream(send: Callable[[str, str], None]) -> EventStreamHandler:
+    """The events-stream handler (aggregates, parking, fan-out through ``send``)."""
+    from chalicelib.live.fanout import Fanout
+    from chalicelib.live.stream import EventStreamHandler
+
+    s = stores()
+
+    def owner_of(bot_id: int) -> int | None:
+        from chalicelib.errors import NotFound
+
+        try:
+            return s.bots.get(bot_id).owner_id
+        except NotFound:
+            return None
+
+    return EventStreamHandler(s.stats, s.parked, Fanout(s.connections, send), owner_of=owner_of)
+
+
+@functools.cache
+def heartbeat() -> Heartbeat:
+    """The per-minute bot health check."""
+    from chalicelib.bots import BotRegistry
+    from chalicelib.telegram.client import BotApi
+    from chalicelib.uptime.heartbeat import Heartbeat
+
+    s = settings()
+
+    def api_for_token(token: str) -> BotApi:
+        import time
+
+        # A short 429 budget: a heartbeat never waits out long flood control.
+        deadline = time.monotonic() + 5.0
+        return BotApi(token, http=http(), base_url=s.telegram_api_url, deadline=deadline)
+
+    def webhook_url(bot_id: int) -> str | None:
+        return s.webhook_url(bot_id) if s.public_base_url else None
+
+    registry = BotRegistry(stores().bots, keyring(), api_for_token, webhook_url)
+    return Heartbeat(
+        stores(),
+        lambda bot: api_for_token(keyring().decrypt(bot.token_ciphertext)),
+        webhook_url,
+        registry.point_webhook,
+        retention_days=s.heartbeat_retention_days,
+    )
+
+
+@functools.cache
+def analytics() -> Analytics:
+    """Charts and today's numbers, from the aggregates."""
+    from chalicelib.analytics.query import Analytics
+
+    return Analytics(stores().stats)
+
+
+def uptime_report(bot_id: int, *, now: float | None = None) -> dict[str, Any]:
+    """Uptime windows and incidents of one bot (``chalicelib.uptime.report``)."""
+    import time
+
+    from chalicelib.uptime.report import uptime_report as report
+
+    return report(stores().heartbeats, bot_id, now=time.time() if now is None else now)
+
+
+def list_parked(
+    *, bot_ids: Collection[int] | None = None, limit: int = 50, cursor: str | None = None
+) -> dict[str, Any]:
+    """Parked stream records for operators (``chalicelib.live.parked.list_parked``)."""
+    from chalicelib.live.parked import list_parked as parked
+
+    return parked(stores().parked, bot_ids=bot_ids, limit=limit, cursor=cursor)

@@ -97,12 +97,10 @@ def channel_list(channels: list[ChannelRef]) -> str:
 
 
 def channel_url(channel: ChannelRef) -> str | None:
-    """A link that opens the channel: its invite link, else its public t.me link."""
-    if channel.invite_link:
-        return channel.invite_link
+    """A link that opens the channel: its public t.me link, else its invite link."""
     if channel.username:
         return f"https://t.me/{channel.username}"
-    return None
+    return channel.invite_link
 
 
 def join_keyboard(

@@ -3,8 +3,10 @@
 A connection is opened with a single-use ticket (``?ticket=``) issued to a signed-in
 operator; the ticket is consumed on ``$connect``. Messages are small JSON commands:
 ``{"action": "ping"}``, ``{"action": "subscribe", "topic": "bot:123"}``,
-``{"action": "unsubscribe", "topic": ...}``. Topics: ``all``, ``bot:{id}``,
-``group:{bot_id}:{chat_id}``.
+``{"action": "unsubscribe", "topic": ...}``. Topics: ``all`` (every bot of the operator),
+``bot:{id}``, ``group:{bot_id}:{chat_id}``; a connection subscribes only to bots its
+operator owns. Replies are JSON: ``pong``, ``subscriptions`` or
+``{"type": "error", "code": ..., "error": ...}``.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from chalicelib.errors import InvalidInput, Unauthorized
+from chalicelib.errors import Forbidden, InvalidInput, NezukoError, NotFound, Unauthorized
 from chalicelib.store.bundle import Stores
 from chalicelib.store.records import AuthRecord, ConnectionRecord
 
@@ -24,7 +26,9 @@ TICKET_TTL = 60
 CONNECTION_TTL = 2 * 3600  # API Gateway closes websockets after 2 hours
 MAX_MESSAGE = 4096
 MAX_TOPICS = 50
-_TOPIC = re.compile(r"^(all|bot:\d{1,20}|group:\d{1,20}:-?\d{1,20})$")
+ACTIONS = ("ping", "subscribe", "unsubscribe")
+# fullmatch, not match + "$": "$" also matches before a trailing newline.
+_TOPIC = re.compile(r"all|bot:\d{1,20}|group:\d{1,20}:-?\d{1,20}", re.ASCII)
 
 
 class LiveConnections:
@@ -72,27 +76,51 @@ class LiveConnections:
         """Forget the connection."""
         self._stores.connections.delete(connection_id)
 
-    def message(self, connection_id: str, body: str | None) -> dict[str, Any]:
-        """Apply one client command; returns the reply to send back."""
+    def message(
+        self, connection_id: str, body: str | None, *, binary: bool = False
+    ) -> dict[str, Any]:
+        """Apply one client command; returns the reply to send back (errors as JSON).
+
+        Hostile input is answered, never raised: binary frames, bodies that are not a small
+        JSON object, unknown actions, malformed topics, and topics of bots the connection's
+        operator does not own.
+        """
         try:
+            if binary:
+                raise InvalidInput("send text frames with a JSON object")
             command = self._parse(body)
-        except InvalidInput as exc:
-            return {"type": "error", "error": exc.message}
-        action = command["action"]
-        if action == "ping":
-            return {"type": "pong", "ts": self._clock()}
-        connection = self._stores.connections.find(connection_id)
-        if connection is None:
-            return {"type": "error", "error": "unknown connection"}
-        topic = command.get("topic")
-        if not isinstance(topic, str) or not _TOPIC.match(topic):
-            return {"type": "error", "error": "topic must be all, bot:<id> or group:<bot>:<chat>"}
-        topics = [t for t in connection.subscriptions if t != topic]
-        if action == "subscribe":
-            topics.append(topic)
-        connection.subscriptions = topics[-MAX_TOPICS:]
-        self._stores.connections.put(connection)
-        return {"type": "subscriptions", "topics": connection.subscriptions}
+            action = command["action"]
+            if action == "ping":
+                return {"type": "pong", "ts": self._clock()}
+            connection = self._stores.connections.find(connection_id)
+            if connection is None:
+                raise Unauthorized("unknown connection: reconnect with a new ticket")
+            topic = command.get("topic")
+            if not isinstance(topic, str) or not _TOPIC.fullmatch(topic):
+                raise InvalidInput("topic must be all, bot:<id> or group:<bot>:<chat>")
+            topic = _canonical(topic)
+            topics = [t for t in connection.subscriptions if t != topic]
+            if action == "subscribe":
+                self._check_owner(connection.operator_id, topic)
+                if len(topics) >= MAX_TOPICS:
+                    raise InvalidInput(f"at most {MAX_TOPICS} subscriptions per connection")
+                topics.append(topic)
+            connection.subscriptions = topics
+            self._stores.connections.put(connection)
+            return {"type": "subscriptions", "topics": connection.subscriptions}
+        except NezukoError as exc:
+            return {"type": "error", "code": exc.code, "error": exc.message}
+
+    def _check_owner(self, operator_id: int, topic: str) -> None:
+        if topic == "all":
+            return
+        bot_id = int(topic.split(":")[1])
+        try:
+            owner = self._stores.bots.get(bot_id).owner_id
+        except NotFound:
+            owner = None
+        if owner != operator_id:  # same answer for "absent" and "not yours"
+            raise Forbidden("you can only subscribe to your own bots")
 
     @staticmethod
     def _parse(body: str | None) -> dict[str, Any]:
@@ -100,15 +128,17 @@ class LiveConnections:
             raise InvalidInput("send a JSON object under 4 KB")
         try:
             command = json.loads(body)
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):
             raise InvalidInput("send a JSON object") from None
-        if not isinstance(command, dict) or command.get("action") not in (
-            "ping",
-            "subscribe",
-            "unsubscribe",
-        ):
+        if not isinstance(command, dict) or command.get("action") not in ACTIONS:
             raise InvalidInput("action must be ping, subscribe or unsubscribe")
         return command
+
+
+def _canonical(topic: str) -> str:
+    """``bot:007`` → ``bot:7``: one spelling per topic, the one ``wants`` compares."""
+    kind, *ids = topic.split(":")
+    return ":".join([kind, *(str(int(i)) for i in ids)])
 
 
 def wants(subscriptions: list[str], bot_id: int, chat_id: int | None) -> bool:

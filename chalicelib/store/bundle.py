@@ -15,6 +15,7 @@ from chalicelib.store.ports import (
     JobStore,
     LinkStore,
     MemberStore,
+    ParkedStore,
     StatStore,
 )
 from chalicelib.store.schema import Tables
@@ -34,6 +35,7 @@ class Stores:
     heartbeats: HeartbeatStore
     auth: AuthStore
     stats: StatStore
+    parked: ParkedStore
 
 
 def dynamo_stores(tables: Tables) -> Stores:
@@ -49,6 +51,7 @@ def dynamo_stores(tables: Tables) -> Stores:
         heartbeats=dynamo.DynamoHeartbeatStore(tables),
         auth=dynamo.DynamoAuthStore(tables),
         stats=dynamo.DynamoStatStore(tables),
+        parked=dynamo.DynamoParkedStore(tables),
     )
 
 
@@ -65,4 +68,5 @@ def memory_stores() -> Stores:
         heartbeats=memory.MemoryHeartbeatStore(),
         auth=memory.MemoryAuthStore(),
         stats=memory.MemoryStatStore(),
+        parked=memory.MemoryParkedStore(),
     )

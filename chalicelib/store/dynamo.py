@@ -9,15 +9,16 @@ import base64
 import binascii
 import dataclasses
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from pynamodb.exceptions import PynamoDBException
+from pynamodb.exceptions import PynamoDBException, TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
 
 from chalicelib.errors import Conflict, InvalidInput, NotFound, StoreUnavailable
 from chalicelib.store import models as m
@@ -33,6 +34,8 @@ from chalicelib.store.records import (
     JobRecord,
     MemberRecord,
     Page,
+    ParkedRecord,
+    StatDelta,
     group_key,
     user_key,
 )
@@ -40,6 +43,8 @@ from chalicelib.store.schema import Tables
 
 _CONFLICT_CODES = {"ConditionalCheckFailedException", "TransactionConflictException"}
 JOB_SHARDS = 4
+# TransactWriteItems takes at most 100 items; one of them is the marker.
+TRANSACTION_DELTAS = 99
 
 
 @contextmanager
@@ -550,3 +555,123 @@ class DynamoStatStore:
                 for item in self._model.query(scope, self._model.bucket.between(start, end))
                 if item.bucket < end
             }
+
+    def apply_once(
+        self, marker: str, deltas: Sequence[StatDelta], *, marker_expires_at: int
+    ) -> bool:
+        # One transaction per chunk: a conditional put of the chunk's marker plus its ADDs.
+        # Chunks are deterministic (sorted, merged), so a redelivery after a partial run
+        # skips exactly the chunks that were applied and applies the rest.
+        merged: dict[tuple[str, str], StatDelta] = {}
+        for d in deltas:
+            key = (d.scope, d.bucket)
+            prior = merged.get(key)
+            amount = d.amount + (prior.amount if prior else 0)
+            expires = max(d.expires_at or 0, (prior.expires_at or 0) if prior else 0) or None
+            merged[key] = StatDelta(d.scope, d.bucket, amount, expires)
+        ordered = [merged[k] for k in sorted(merged)]
+        chunks = [
+            ordered[i : i + TRANSACTION_DELTAS] for i in range(0, len(ordered), TRANSACTION_DELTAS)
+        ] or [[]]
+        applied = False
+        for index, chunk in enumerate(chunks):
+            applied = (
+                self._apply_chunk(f"{marker}", f"done#{index}", chunk, marker_expires_at) or applied
+            )
+        return applied
+
+    def _apply_chunk(
+        self, scope: str, bucket: str, chunk: list[StatDelta], marker_expires_at: int
+    ) -> bool:
+        model = self._model
+        connection = model._get_connection().connection
+        try:
+            with TransactWrite(connection=connection) as transaction:
+                transaction.save(
+                    model(scope, bucket, value=1, expires_at=_epoch(marker_expires_at)),
+                    condition=model.scope.does_not_exist(),
+                )
+                for d in chunk:
+                    actions: list[Action] = [model.value.add(d.amount)]
+                    if d.expires_at is not None:
+                        actions.append(model.expires_at.set(_epoch(d.expires_at)))
+                    transaction.update(model(d.scope, d.bucket), actions=actions)
+        except TransactWriteError as exc:
+            reasons = exc.cancellation_reasons or []
+            if any(r is not None and r.code == "ConditionalCheckFailed" for r in reasons):
+                return False  # this chunk was applied before: nothing to do
+            raise StoreUnavailable(
+                f"apply stats: DynamoDB failed ({exc.cause_response_code})"
+            ) from exc
+        except PynamoDBException as exc:
+            raise StoreUnavailable(
+                f"apply stats: DynamoDB failed ({exc.cause_response_code})"
+            ) from exc
+        return True
+
+
+class DynamoParkedStore:
+    """Parked stream records and their failure counters in DynamoDB."""
+
+    def __init__(self, tables: Tables) -> None:
+        self._model = tables.parked
+
+    def count_failure(self, source: str, key: str, *, expires_at: int) -> int:
+        item = self._model(f"tries#{source}", key)
+        with _translated("count failure"):
+            item.update(
+                actions=[
+                    self._model.attempts.add(1),
+                    self._model.expires_at.set(_epoch(expires_at)),
+                ]
+            )
+        return int(item.attempts)
+
+    def park(self, record: ParkedRecord) -> None:
+        with _translated("park record"):
+            self._model(
+                record.source,
+                record.parked_id,
+                attempts=record.attempts,
+                reason=record.reason,
+                error=record.error,
+                parked_at=record.parked_at,
+                payload=record.payload,
+                expires_at=_epoch(record.expires_at),
+            ).save()
+
+    def list(self, source: str, *, limit: int, cursor: str | None = None) -> Page[ParkedRecord]:
+        last_key = None
+        if cursor:
+            start = _decode_cursor(cursor)
+            if "#" not in start:
+                raise InvalidInput("cursor is not valid")
+            last_key = {"source": {"S": source}, "item_id": {"S": start}}
+        items: list[ParkedRecord] = []
+        with _translated("list parked"):
+            for item in self._model.query(
+                source,
+                scan_index_forward=False,
+                last_evaluated_key=last_key,
+                page_size=max(limit, 25),
+            ):
+                items.append(
+                    ParkedRecord(
+                        source=source,
+                        key=item.item_id.partition("#")[2],
+                        reason=item.reason,
+                        error=item.error,
+                        attempts=int(item.attempts or 0),
+                        parked_at=float(item.parked_at),
+                        expires_at=int(item.expires_at.timestamp()) if item.expires_at else 0,
+                        payload=dict(item.payload or {}),
+                    )
+                )
+                if len(items) == limit:
+                    break
+        next_cursor = _encode_cursor(items[-1].parked_id) if len(items) == limit else None
+        return Page(items=items, cursor=next_cursor)
+
+    def delete(self, source: str, parked_id: str) -> None:
+        with _translated("delete parked"):
+            self._model(source, parked_id).delete()

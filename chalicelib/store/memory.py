@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import copy
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from chalicelib.errors import Conflict, InvalidInput, NotFound
@@ -24,6 +24,8 @@ from chalicelib.store.records import (
     JobRecord,
     MemberRecord,
     Page,
+    ParkedRecord,
+    StatDelta,
 )
 
 T = TypeVar("T")
@@ -338,6 +340,7 @@ class MemoryStatStore:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._items: dict[tuple[str, str], float] = {}
+        self._markers: set[str] = set()
 
     def add(self, scope: str, bucket: str, amount: float, *, expires_at: int | None) -> None:
         with self._lock:
@@ -348,3 +351,56 @@ class MemoryStatStore:
             return {
                 b: v for (s, b), v in sorted(self._items.items()) if s == scope and start <= b < end
             }
+
+    def apply_once(
+        self, marker: str, deltas: Sequence[StatDelta], *, marker_expires_at: int
+    ) -> bool:
+        with self._lock:
+            if marker in self._markers:
+                return False
+            self._markers.add(marker)
+            for d in deltas:
+                key = (d.scope, d.bucket)
+                self._items[key] = self._items.get(key, 0) + d.amount
+            return True
+
+
+class MemoryParkedStore:
+    """Parked stream records in memory."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._tries: dict[tuple[str, str], int] = {}
+        self._items: dict[tuple[str, str], ParkedRecord] = {}
+
+    def count_failure(self, source: str, key: str, *, expires_at: int) -> int:
+        with self._lock:
+            self._tries[(source, key)] = self._tries.get((source, key), 0) + 1
+            return self._tries[(source, key)]
+
+    def park(self, record: ParkedRecord) -> None:
+        with self._lock:
+            self._items[(record.source, record.parked_id)] = copy.deepcopy(record)
+
+    def list(self, source: str, *, limit: int, cursor: str | None = None) -> Page[ParkedRecord]:
+        start = None
+        if cursor:
+            try:
+                start = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+            except (ValueError, UnicodeDecodeError):
+                raise InvalidInput("cursor is not valid") from None
+            if "#" not in start:
+                raise InvalidInput("cursor is not valid")
+        with self._lock:
+            ids = sorted((i for s, i in self._items if s == source), reverse=True)
+            if start is not None:
+                ids = [i for i in ids if i < start]
+            page = [copy.deepcopy(self._items[(source, i)]) for i in ids[:limit]]
+        next_cursor = None
+        if len(page) == limit:
+            next_cursor = base64.urlsafe_b64encode(page[-1].parked_id.encode()).decode().rstrip("=")
+        return Page(items=page, cursor=next_cursor)
+
+    def delete(self, source: str, parked_id: str) -> None:
+        with self._lock:
+            self._items.pop((source, parked_id), None)

@@ -281,6 +281,26 @@ class AuthModel(Model):
     expires_at = TTLAttribute()
 
 
+class ParkedModel(Model):
+    """Dead letters of the stream handlers, and the failure counts that lead there.
+
+    ``source`` is ``"{stream}"`` for parked records (``item_id`` = ``{ms:013d}#{key}``,
+    newest last) or ``"tries#{stream}"`` for attempt counters (``item_id`` = the key).
+    """
+
+    class Meta(_Meta):
+        table_name = "parked"
+
+    source = UnicodeAttribute(hash_key=True)
+    item_id = UnicodeAttribute(range_key=True)
+    attempts = NumberAttribute(default=0)  # grown with ADD on the counters
+    reason = UnicodeAttribute(default="")
+    error = UnicodeAttribute(default="")
+    parked_at = NumberAttribute(default=0)
+    payload = JSONAttribute(default=dict)
+    expires_at = TTLAttribute(null=True)
+
+
 ALL_MODELS: tuple[type[Model], ...] = (
     BotModel,
     GroupModel,
@@ -293,4 +313,5 @@ ALL_MODELS: tuple[type[Model], ...] = (
     HeartbeatModel,
     IdempotencyModel,
     AuthModel,
+    ParkedModel,
 )

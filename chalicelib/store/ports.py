@@ -3,6 +3,7 @@ the same contract tests (``tests/contract``)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 from chalicelib.store.records import (
@@ -16,6 +17,8 @@ from chalicelib.store.records import (
     JobRecord,
     MemberRecord,
     Page,
+    ParkedRecord,
+    StatDelta,
 )
 
 
@@ -202,4 +205,33 @@ class StatStore(Protocol):
 
     def range(self, scope: str, start: str, end: str) -> dict[str, float]:
         """Counters of ``scope`` with ``start <= bucket < end``."""
+        ...
+
+    def apply_once(
+        self, marker: str, deltas: Sequence[StatDelta], *, marker_expires_at: int
+    ) -> bool:
+        """Apply every delta at most once per ``marker`` (e.g. ``agg#{event_id}``).
+
+        Atomic with the marker: a redelivered call changes nothing and returns False.
+        """
+        ...
+
+
+class ParkedStore(Protocol):
+    """Stream records parked after they failed too often (a dead-letter table)."""
+
+    def count_failure(self, source: str, key: str, *, expires_at: int) -> int:
+        """Count one failed attempt at record ``key``; returns the attempts so far."""
+        ...
+
+    def park(self, record: ParkedRecord) -> None:
+        """Keep a record for operators (idempotent per source, key and time)."""
+        ...
+
+    def list(self, source: str, *, limit: int, cursor: str | None = None) -> Page[ParkedRecord]:
+        """Parked records of ``source``, newest first; ``InvalidInput`` for a bad cursor."""
+        ...
+
+    def delete(self, source: str, parked_id: str) -> None:
+        """Forget a parked record (no error when absent)."""
         ...

@@ -206,3 +206,36 @@ class AuthRecord:
     expires_at: int
     operator_id: int | None = None
     data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StatDelta:
+    """One counter increment: ``amount`` added to ``(scope, bucket)``, which expires then."""
+
+    scope: str
+    bucket: str
+    amount: float
+    expires_at: int | None = None
+
+
+@dataclass
+class ParkedRecord:
+    """A stream record that could never be handled, kept for operators to inspect.
+
+    ``parked_id`` sorts by time (``{parked_at_ms:013d}#{key}``); ``payload`` is the raw
+    stream record as received.
+    """
+
+    source: str
+    key: str
+    reason: str
+    error: str
+    attempts: int
+    parked_at: float
+    expires_at: int
+    payload: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def parked_id(self) -> str:
+        """Time-ordered id within ``source``."""
+        return f"{int(self.parked_at * 1000):013d}#{self.key}"

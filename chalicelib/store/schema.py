@@ -34,6 +34,7 @@ class Tables:
     heartbeats: type[m.HeartbeatModel]
     idempotency: type[m.IdempotencyModel]
     auth: type[m.AuthModel]
+    parked: type[m.ParkedModel]
 
     def all(self) -> tuple[type[Model], ...]:
         """Every bound model, in definition order."""
@@ -71,6 +72,7 @@ def bind(settings: Settings) -> Tables:
         heartbeats=_bind_one(m.HeartbeatModel, settings),
         idempotency=_bind_one(m.IdempotencyModel, settings),
         auth=_bind_one(m.AuthModel, settings),
+        parked=_bind_one(m.ParkedModel, settings),
     )
 
 

@@ -20,8 +20,8 @@ Work = Callable[[], dict[str, Any]]
 class RunOnce(Protocol):
     """Runs ``work`` once per key; repeated keys get the first result."""
 
-    def run(self, key: str, work: Work) -> dict[str, Any]:
-        """Run or replay."""
+    def run(self, key: str, work: Work, lambda_context: Any = None) -> dict[str, Any]:
+        """Run or replay (``lambda_context`` bounds an in-progress record's lifetime)."""
         ...
 
 
@@ -33,7 +33,7 @@ class MemoryRunOnce:
         self._done: dict[str, dict[str, Any]] = {}
         self._running: set[str] = set()
 
-    def run(self, key: str, work: Work) -> dict[str, Any]:
+    def run(self, key: str, work: Work, lambda_context: Any = None) -> dict[str, Any]:
         with self._lock:
             if key in self._done:
                 return self._done[key]
@@ -65,6 +65,7 @@ class PowertoolsRunOnce:
             expires_after_seconds=expires_after, raise_on_no_idempotency_key=True
         )
         self._local = threading.local()
+        self._config = config
 
         @idempotent_function(
             data_keyword_argument="update_key", persistence_store=persistence, config=config
@@ -75,13 +76,17 @@ class PowertoolsRunOnce:
 
         self._handle = handle_update
 
-    def run(self, key: str, work: Work) -> dict[str, Any]:
+    def run(self, key: str, work: Work, lambda_context: Any = None) -> dict[str, Any]:
         from aws_lambda_powertools.utilities.idempotency.exceptions import (
             IdempotencyAlreadyInProgressError,
             IdempotencyPersistenceLayerError,
         )
 
         self._local.work = work
+        if lambda_context is not None:
+            # Bounds the INPROGRESS record to this invocation's remaining time, so a crashed
+            # invocation does not block Telegram's retry for the full expiry.
+            self._config.register_lambda_context(lambda_context)
         try:
             result: dict[str, Any] = self._handle(update_key={"key": key})
         except IdempotencyAlreadyInProgressError as exc:

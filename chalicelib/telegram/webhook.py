@@ -73,7 +73,14 @@ class WebhookHandler:
         self._clock = clock
         self._sleep = sleep
 
-    def handle(self, bot_id: str, headers: dict[str, str], body: bytes | None) -> HttpResult:
+    def handle(
+        self,
+        bot_id: str,
+        headers: dict[str, str],
+        body: bytes | None,
+        *,
+        lambda_context: Any = None,
+    ) -> HttpResult:
         """Authenticate and process one delivery."""
         keys = self._keys(bot_id)
         presented = {k.lower(): v for k, v in headers.items()}.get(SECRET_HEADER)
@@ -94,7 +101,9 @@ class WebhookHandler:
         logger.append_keys(bot_id=keys.bot.bot_id, update_id=update_id)
         try:
             result = self._once.run(
-                f"{keys.bot.bot_id}:{update_id}", lambda: self._process(keys, data)
+                f"{keys.bot.bot_id}:{update_id}",
+                lambda: self._process(keys, data),
+                lambda_context,
             )
         except TransientError as exc:
             metrics.add_metric(name="WebhookRetryable", unit="Count", value=1)
