@@ -18,7 +18,10 @@ if TYPE_CHECKING:
     import httpx
 
     from chalicelib.analytics.query import Analytics
+    from chalicelib.auth.service import Auth
+    from chalicelib.bots import BotRegistry
     from chalicelib.crypto import Keyring
+    from chalicelib.dashboard_api.services import OperatorApi
     from chalicelib.enforcement.actions import MemberActions
     from chalicelib.enforcement.context import EventRecorder
     from chalicelib.enforcement.gate import Gate
@@ -199,6 +202,9 @@ def reset() -> None:
         event_stream,
         heartbeat,
         analytics,
+        auth,
+        bot_registry,
+        operator_api,
     ):
         getter.cache_clear()
 
@@ -275,3 +281,73 @@ def list_parked(
     from chalicelib.live.parked import list_parked as parked
 
     return parked(stores().parked, bot_ids=bot_ids, limit=limit, cursor=cursor)
+
+
+@functools.cache
+def auth() -> Auth:
+    """Operator sign-in (widget, magic links) and sessions."""
+    from chalicelib.auth.service import Auth, LoginBotToken
+
+    s = settings()
+    return Auth(
+        stores().auth,
+        operator_ids=s.operator_ids,
+        secret=session_secret(),
+        login_bot=LoginBotToken(stores().bots, keyring(), s.login_bot_username),
+        dashboard_origin=s.dashboard_origin,
+    )
+
+
+def _dashboard_bot_api(token: str) -> Any:
+    """A Bot API client for a dashboard request: a short 429 budget (API Gateway gives 29 s)."""
+    import time
+
+    from chalicelib.telegram.client import BotApi
+
+    deadline = time.monotonic() + 5.0
+    return BotApi(token, http=http(), base_url=settings().telegram_api_url, deadline=deadline)
+
+
+@functools.cache
+def bot_registry() -> BotRegistry:
+    """Registers bots by token and points their webhooks at us."""
+    from chalicelib.bots import BotRegistry
+
+    s = settings()
+    return BotRegistry(
+        stores().bots,
+        keyring(),
+        _dashboard_bot_api,
+        lambda bot_id: s.webhook_url(bot_id) if s.public_base_url else None,
+    )
+
+
+@functools.cache
+def operator_api() -> OperatorApi:
+    """The services behind the operator REST API (``chalicelib.dashboard_api``)."""
+    from chalicelib.dashboard_api.bots import BotAdmin
+    from chalicelib.dashboard_api.events import EventBrowser
+    from chalicelib.dashboard_api.groups import GroupAdmin
+    from chalicelib.dashboard_api.overview import Overview
+    from chalicelib.dashboard_api.services import OperatorApi
+    from chalicelib.uptime.report import uptime_report as report
+
+    s = settings()
+
+    def api_for(bot: Any) -> Any:
+        return _dashboard_bot_api(keyring().decrypt(bot.token_ciphertext))
+
+    return OperatorApi(
+        stores=stores(),
+        bots=BotAdmin(
+            stores(),
+            bot_registry(),
+            keyring(),
+            api_for,
+            lambda bot_id: s.webhook_url(bot_id) if s.public_base_url else None,
+            recorder(),
+        ),
+        groups=GroupAdmin(stores(), api_for, recorder()),
+        events=EventBrowser(stores().events),
+        overview=Overview(stores(), analytics, report),
+    )

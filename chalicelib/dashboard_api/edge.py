@@ -37,8 +37,10 @@ class Internal(NezukoError):
     """Something failed that the caller cannot fix; details stay in our logs."""
 
 
-def parse_body(raw: bytes | None, model: type[M]) -> M:
+def parse_body(raw: bytes | str | None, model: type[M]) -> M:
     """A JSON request body validated by ``model``; ``InvalidInput`` for anything else."""
+    if isinstance(raw, str):
+        raw = raw.encode("utf-8", "surrogatepass")
     if not raw:
         raise InvalidInput("send a JSON object as the request body")
     if len(raw) > MAX_BODY:

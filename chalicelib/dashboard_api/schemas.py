@@ -255,17 +255,26 @@ class AnalyticsQuery(Request):
     chat_id: int | None = Field(default=None, description="Needs bot_id.")
 
 
+class TopGroup(Out):
+    bot_id: int
+    chat_id: int
+    count: int
+
+
 class AnalyticsOut(Out):
+    """Series from the aggregates (``chalicelib.analytics``); one value per bucket."""
+
     model_config = ConfigDict(extra="allow")
 
     period: str
-    buckets: list[Any] = Field(default_factory=list)
-    verifications: dict[str, list[float]] = Field(default_factory=dict)
-    hourly_activity: list[float] = Field(default_factory=list)
-    latency: dict[str, Any] = Field(default_factory=dict)
-    cache_hit_rate: Any = None
-    telegram_calls: dict[str, float] = Field(default_factory=dict)
-    top_groups: list[Any] = Field(default_factory=list)
+    buckets: list[str] = Field(default_factory=list, description="ISO labels, oldest first.")
+    verifications: dict[str, list[int]] = Field(default_factory=dict, description="By outcome.")
+    hourly_activity: list[int] = Field(default_factory=list, description="24 UTC hours of day.")
+    latency: dict[str, Any] = Field(default_factory=dict, description="p50, p95, histogram.")
+    cache_hit_rate: list[float | None] = Field(default_factory=list)
+    telegram_calls: dict[str, int] = Field(default_factory=dict)
+    telegram_errors: dict[str, int] = Field(default_factory=dict)
+    top_groups: list[TopGroup] = Field(default_factory=list)
 
 
 class UptimeOut(Out):

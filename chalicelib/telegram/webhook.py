@@ -82,7 +82,11 @@ class WebhookHandler:
         lambda_context: Any = None,
     ) -> HttpResult:
         """Authenticate and process one delivery."""
-        keys = self._keys(bot_id)
+        try:
+            keys = self._keys(bot_id)
+        except TransientError as exc:
+            logger.warning("bot lookup failed", extra={"error": type(exc).__name__})
+            return HttpResult(503, {"error": "temporarily unavailable, retry"})
         presented = {k.lower(): v for k, v in headers.items()}.get(SECRET_HEADER)
         if keys is None or not same_secret(presented, keys.secret):
             metrics.add_metric(name="WebhookRejected", unit="Count", value=1)
