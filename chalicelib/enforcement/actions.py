@@ -108,8 +108,8 @@ class MemberActions:
             logger.info("notice coalesced", extra={"chat_id": group.chat_id})
             return False
         language = settings.language or language
-        body = texts.text(
-            "join_notice",
+        body = texts.render_notice(
+            settings.notice_template,
             language,
             mention=texts.mention(ledger.user_id, name),
             group=texts.esc(group.title),

@@ -17,12 +17,24 @@ from chalicelib.enforcement.actions import MemberActions
 from chalicelib.enforcement.context import EventRecorder, UpdateContext
 from chalicelib.enforcement.gate import ADMIN_STATUSES, Gate
 from chalicelib.enforcement.policy import GroupSettings
-from chalicelib.errors import NezukoError
+from chalicelib.errors import InvalidInput, NezukoError
 from chalicelib.observability import logger
 from chalicelib.store.bundle import Stores
 from chalicelib.store.records import ChannelRef, GroupRecord
 from chalicelib.telegram.errors import BotApiError
 
+#: /settings names an admin types → GroupSettings fields.
+SETTING_NAMES = {
+    "notice_ttl": "notice_ttl",
+    "unknown": "unknown_policy",
+    "sender_chat": "sender_chat_policy",
+    "bots": "allow_bots",
+    "kick_after": "kick_after_minutes",
+    "language": "language",
+    "template": "notice_template",
+    "join_request_timeout": "join_request_timeout_minutes",
+}
+_OFF = ("off", "none", "auto", "default", "")
 MAX_CHANNELS = 10
 UNPROTECT_INLINE_LIMIT = 200
 _CHANNEL_ARG = re.compile(r"^(@[A-Za-z0-9_]{4,32}|-?\d{5,20})$")
@@ -86,6 +98,7 @@ class Commands:
             "unprotect": self._unprotect,
             "status": self._status,
             "settings": self._settings,
+            "whitelist": self._whitelist,
             "help": self._help,
         }.get(command.name)
         if handler is None:
@@ -95,7 +108,7 @@ class Commands:
         language = settings.language or (
             message.from_user.language_code if message.from_user else None
         )
-        if command.name != "help" and not self._sender_is_admin(ctx, message):
+        if command.name not in ("help", "status") and not self._sender_is_admin(ctx, message):
             self._reply(
                 ctx,
                 message,
@@ -301,15 +314,89 @@ class Commands:
         if group is None:
             return texts.text("not_protected", language)
         settings = GroupSettings.load(group.settings)
-        return texts.text(
-            "settings",
-            language,
-            group=texts.esc(group.title),
-            notice_ttl=settings.notice_ttl,
-            unknown_policy=settings.unknown_policy,
-            sender_chat_policy=settings.sender_chat_policy,
-            allow_bots="yes" if settings.allow_bots else "no",
+        if not command.args:
+            lines = "\n".join(
+                f"• <code>{name}</code>: {texts.esc(_show(getattr(settings, field)))}"
+                for name, field in SETTING_NAMES.items()
+            )
+            return texts.text("settings", language, group=texts.esc(group.title), lines=lines)
+        name, raw = command.args[0].lower(), " ".join(command.args[1:])
+        field = SETTING_NAMES.get(name)
+        if field is None:
+            return texts.text("settings_unknown", language, names=", ".join(SETTING_NAMES))
+        try:
+            changed = settings.changed(**{field: _parse_setting(field, raw)})
+        except (InvalidInput, ValueError) as exc:
+            problem = exc.message if isinstance(exc, InvalidInput) else str(exc)
+            return texts.text("settings_invalid", language, problem=texts.esc(problem))
+        self._save_settings(ctx, message, group, settings, changed)
+        value = _show(getattr(changed, field))
+        return texts.text("settings_changed", language, name=name, value=texts.esc(value))
+
+    def _save_settings(
+        self,
+        ctx: UpdateContext,
+        message: Message,
+        group: GroupRecord,
+        before: GroupSettings,
+        after: GroupSettings,
+    ) -> None:
+        group.settings = after.model_dump()
+        group.updated_at = self._clock()
+        self._stores.groups.save(group)
+        self._gate.forget_group(ctx.bot_id, group.chat_id)
+        old, new = before.model_dump(), after.model_dump()
+        self._recorder.record(
+            ctx,
+            "settings_changed",
+            chat_id=group.chat_id,
+            actor_id=_actor(message),
+            reason="telegram",
+            detail={k: {"from": old[k], "to": new[k]} for k in new if old[k] != new[k]},
         )
+
+    def _whitelist(
+        self,
+        ctx: UpdateContext,
+        message: Message,
+        command: Command,
+        group: GroupRecord | None,
+        language: str | None,
+    ) -> str:
+        if group is None:
+            return texts.text("not_protected", language)
+        settings = GroupSettings.load(group.settings)
+        action = command.args[0].lower() if command.args else ""
+        if action == "list":
+            if not settings.whitelist:
+                return texts.text("whitelist_empty", language)
+            listed = ", ".join(f"<code>{i}</code>" for i in settings.whitelist)
+            return texts.text("whitelist_list", language, ids=listed)
+        target = _target_user(message, command.args[1:])
+        if action not in ("add", "remove") or target is None:
+            return texts.text("whitelist_usage", language)
+        user_id, name = target
+        ids = [i for i in settings.whitelist if i != user_id]
+        if action == "add":
+            ids.append(user_id)
+        try:
+            changed = settings.changed(whitelist=ids)
+        except InvalidInput as exc:
+            return texts.text("settings_invalid", language, problem=texts.esc(exc.message))
+        self._save_settings(ctx, message, group, settings, changed)
+        if action == "add":
+            self._release(ctx, group.chat_id, user_id)
+        key = "whitelist_added" if action == "add" else "whitelist_removed"
+        return texts.text(key, language, who=texts.mention(user_id, name))
+
+    def _release(self, ctx: UpdateContext, chat_id: int, user_id: int) -> None:
+        """A newly whitelisted member we had muted is let in at once."""
+        ledger = self._stores.members.find(ctx.bot_id, chat_id, user_id)
+        if ledger is None or not ledger.muted:
+            return
+        self._actions.lift(ctx, ledger)
+        self._actions.withdraw_notice(ctx, ledger)
+        self._stores.members.save(ledger)
 
     def _help(
         self,
@@ -320,3 +407,47 @@ class Commands:
         language: str | None,
     ) -> str:
         return texts.text("help", language)
+
+
+def _parse_setting(field: str, raw: str) -> object:
+    """An admin's text → the value a setting takes (validated by GroupSettings)."""
+    value = raw.strip()
+    if field == "allow_bots":
+        if value.lower() in ("on", "yes", "true", "allow"):
+            return True
+        if value.lower() in ("off", "no", "false", "deny"):
+            return False
+        raise ValueError("use on or off")
+    if field in ("kick_after_minutes", "language", "notice_template") and value.lower() in _OFF:
+        return None
+    if field in ("notice_ttl", "kick_after_minutes", "join_request_timeout_minutes"):
+        if not value.isdigit():
+            raise ValueError("a whole number is needed")
+        return int(value)
+    return value.lower() if field != "notice_template" else value
+
+
+def _show(value: object) -> str:
+    if value is None:
+        return "off"
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, list):
+        return str(len(value))
+    return str(value)
+
+
+def _actor(message: Message) -> int | None:
+    if message.sender_chat is not None:
+        return message.sender_chat.id
+    return message.from_user.id if message.from_user else None
+
+
+def _target_user(message: Message, args: list[str]) -> tuple[int, str] | None:
+    """Whom a /whitelist command is about: the replied-to sender, or a numeric id."""
+    reply = message.reply_to_message
+    if reply is not None and reply.from_user is not None and not args:
+        return reply.from_user.id, reply.from_user.first_name
+    if len(args) == 1 and args[0].isdigit() and len(args[0]) <= 20:
+        return int(args[0]), args[0]
+    return None

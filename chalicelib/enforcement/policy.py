@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from chalicelib.errors import InvalidInput
 
@@ -42,6 +42,28 @@ class GroupSettings(BaseModel):
     language: str | None = Field(default=None, max_length=8)
     notice_template: str | None = Field(default=None, max_length=1024)
     whitelist: list[int] = Field(default_factory=list, max_length=500)
+    join_request_timeout_minutes: int = Field(default=60, ge=5, le=10_080)
+
+    @field_validator("notice_template")
+    @classmethod
+    def _valid_template(cls, value: str | None) -> str | None:
+        from chalicelib.enforcement.texts import validate_template
+
+        if value is None:
+            return None
+        problem = validate_template(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    @field_validator("language")
+    @classmethod
+    def _known_language(cls, value: str | None) -> str | None:
+        from chalicelib.enforcement.locales import LANGUAGES
+
+        if value is not None and value not in LANGUAGES:
+            raise ValueError(f"language must be one of {', '.join(sorted(LANGUAGES))}")
+        return value
 
     @classmethod
     def load(cls, raw: dict[str, Any] | None) -> GroupSettings:

@@ -3,65 +3,17 @@
 from __future__ import annotations
 
 import html
+import string
 from typing import Any
 
+from chalicelib.enforcement.locales import EN, LANGUAGES
 from chalicelib.store.records import ChannelRef
 
 VERIFY_PREFIX = "nz:v:"
 
-_EN = {
-    "join_notice": (
-        "{mention}, to write in <b>{group}</b> please join {channels} first, "
-        "then press the button below."
-    ),
-    "join_button": "Join {title}",
-    "joined_button": "✅ I have joined",
-    "not_your_button": "This button is for {name}. Join the channels and you can write too.",
-    "still_missing": "You have not joined yet: {channels}",
-    "verified": "Thank you! You can write now.",
-    "throttled": "Just a moment, checking again in a few seconds.",
-    "cannot_check": "Telegram did not answer; please try again in a minute.",
-    "gone": "This notice is no longer valid.",
-    "admins_only": "Only group admins can use {command}.",
-    "protect_usage": (
-        "Usage: <code>/protect @channel [@channel2 …]</code> — channel usernames or numeric ids."
-    ),
-    "protected": "🛡 <b>{group}</b> is protected. Members must join: {channels}.",
-    "protect_problems": "I cannot protect this group yet:\n{problems}",
-    "need_group_rights": (
-        "• make me an admin here with the rights to restrict members and delete messages"
-    ),
-    "need_channel_admin": "• make me an admin in {channel}",
-    "channel_not_found": "• I cannot find the channel {channel}: check the name or add me to it",
-    "not_a_channel": "• {channel} is not a channel",
-    "unprotected": "Protection is off. I lifted {count} mute(s) I had applied.",
-    "not_protected": "This group is not protected. Use /protect @channel to start.",
-    "status": (
-        "🛡 <b>{group}</b>: protection is <b>{state}</b>.\nRequired: {channels}\n"
-        "Muted by me now: {muted}"
-    ),
-    "state_on": "on",
-    "state_off": "off",
-    "settings": (
-        "Settings of <b>{group}</b>:\n• notice lifetime: {notice_ttl} s\n"
-        "• when membership cannot be checked: {unknown_policy}\n"
-        "• members posting as a channel: {sender_chat_policy}\n• bots allowed: {allow_bots}"
-    ),
-    "help": (
-        "I keep this group for channel subscribers.\n"
-        "/protect @channel [@channel2 …] — require channels (admins)\n"
-        "/unprotect — stop and lift my mutes (admins)\n"
-        "/status — what is required and who is muted\n/settings — current settings"
-    ),
-    "start": (
-        "Hi! I let people write in a group only while they are subscribed to the channels "
-        "the group requires.\nAdd me to your group as an admin, make me an admin of your "
-        'channels, then send <code>/protect @channel</code> in the group.\n<a href="{add_link}">'
-        "Add me to a group</a>"
-    ),
-}
-
-TEXTS: dict[str, dict[str, str]] = {"en": _EN}
+TEXTS = LANGUAGES
+_EN = EN
+PLACEHOLDERS = ("mention", "group", "channels")
 
 
 def esc(value: object) -> str:
@@ -77,6 +29,39 @@ def text(key: str, language: str | None = None, **values: Any) -> str:
     table = TEXTS.get((language or "en")[:2].lower(), _EN)
     template = table.get(key) or _EN[key]
     return template.format(**values)
+
+
+def validate_template(template: str) -> str | None:
+    """Why an admin's notice template cannot be used, or None when it is fine.
+
+    Only ``{mention}``, ``{group}`` and ``{channels}`` are allowed, with no format specs,
+    conversions, attribute or index access; the rest is plain text (escaped when shown).
+    """
+    if not template.strip() or len(template) > 1024:
+        return "the template must be 1-1024 characters"
+    try:
+        parts = list(string.Formatter().parse(template))
+    except ValueError as exc:
+        return f"the template has a stray brace ({exc})"
+    for _, name, spec, conversion in parts:
+        if name is None:
+            continue
+        if name not in PLACEHOLDERS or spec or conversion:
+            return "use only {mention}, {group} and {channels}"
+    return None
+
+
+def render_notice(
+    template: str | None, language: str | None, *, mention: str, group: str, channels: str
+) -> str:
+    """The join notice: the group's own template when valid, else the language's text.
+
+    ``template`` is plain text from an admin: it is escaped before the (already escaped)
+    values are put in, so it can never break the message's HTML.
+    """
+    if template and validate_template(template) is None:
+        return esc(template).format(mention=mention, group=group, channels=channels)
+    return text("join_notice", language, mention=mention, group=group, channels=channels)
 
 
 def mention(user_id: int, name: str) -> str:
