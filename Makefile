@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha1sum | cut -c1-12)
 STAGE  ?= dev
 
-.PHONY: setup run test lint typecheck unit integration e2e format clean
+.PHONY: setup run test lint typecheck unit integration e2e format clean deploy destroy render package
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,18 @@ e2e: setup
 format: setup
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+deploy: setup ## deploy STAGE (infra stack, chalice deploy, dashboard, webhooks): see docs/deploy.md
+	$(BIN)/python -m infra.aws.deploy --stage $(STAGE)
+
+destroy: setup ## remove STAGE (prod tables are retained)
+	$(BIN)/python -m infra.aws.destroy --stage $(STAGE)
+
+render: setup ## write the infra CloudFormation template of STAGE to infra/aws/build/
+	$(BIN)/python -m infra.aws.render --stage $(STAGE)
+
+package: setup ## chalice package + infra, precompiled bytecode, cfn-lint (offline)
+	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(BIN)/python -m infra.aws.package --stage $(STAGE) --out build/package
 
 clean:
 	rm -rf .local .pytest_cache .mypy_cache .ruff_cache

@@ -11,10 +11,12 @@ from chalice import Chalice, Rate, Response, WebsocketDisconnectedError
 from chalice.app import DynamoDBEvent, WebsocketEvent
 
 from chalicelib import container, edges
+from chalicelib.dashboard_api.routes import bp as operator_api
 from chalicelib.errors import NezukoError, TransientError
 
 app = Chalice(app_name="nezuko")
 app.experimental_feature_flags.update(["WEBSOCKETS"])
+app.register_blueprint(operator_api)
 
 # Chalice needs the stream ARN when it imports this module (deploy fills it in from the
 # infra stack's outputs through .chalice/config.json); the placeholder keeps imports working.
@@ -127,6 +129,10 @@ def _send(connection_id: str, message: dict[str, Any]) -> None:
 def _send_raw(connection_id: str, message: str) -> None:
     from chalicelib.live.fanout import ConnectionGone
 
+    if app.websocket_api.session is None:
+        import boto3  # deferred: only the handlers that push to websockets need it
+
+        app.websocket_api.session = boto3.session.Session()
     try:
         app.websocket_api.send(connection_id, message)
     except WebsocketDisconnectedError as exc:

@@ -58,7 +58,8 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
     "NEZUKO_WEBSOCKET_URL": ("websocket_url", "Public wss:// URL of the live websocket API."),
     "NEZUKO_WEBSOCKET_MANAGEMENT_URL": (
         "websocket_management_url",
-        "Override of the @connections endpoint (local stack).",
+        "The websocket API's @connections endpoint (https://{id}.execute-api.{region}"
+        ".amazonaws.com/{stage}); set by the deploy, and by the local stack.",
     ),
     "NEZUKO_EVENTS_STREAM_ARN": (
         "events_stream_arn",

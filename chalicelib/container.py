@@ -126,20 +126,35 @@ def actions() -> MemberActions:
 
 
 @functools.cache
+def checker() -> Any:
+    """Membership checks with this container's verdict cache."""
+    from chalicelib.enforcement.membership import MembershipChecker, VerdictCache
+
+    return MembershipChecker(VerdictCache())
+
+
+@functools.cache
 def gate() -> Gate:
     """The membership rules."""
     from chalicelib.enforcement.context import TtlCache
     from chalicelib.enforcement.gate import Gate
-    from chalicelib.enforcement.membership import MembershipChecker, VerdictCache
 
     return Gate(
         stores(),
-        MembershipChecker(VerdictCache()),
+        checker(),
         actions(),
         recorder(),
         groups_cache=TtlCache(30.0),
         admins_cache=TtlCache(300.0),
     )
+
+
+@functools.cache
+def lifecycle() -> Any:
+    """Join requests, migrations and the bot's own status."""
+    from chalicelib.enforcement.lifecycle import Lifecycle
+
+    return Lifecycle(stores(), gate(), checker(), recorder())
 
 
 @functools.cache
@@ -151,7 +166,8 @@ def webhook() -> WebhookHandler:
     from chalicelib.telegram.webhook import WebhookHandler
 
     s = settings()
-    router = UpdateRouter(gate(), Commands(stores(), gate(), actions(), recorder()), recorder())
+    commands = Commands(stores(), gate(), actions(), recorder(), login=auth)
+    router = UpdateRouter(gate(), commands, recorder(), lifecycle())
     once = PowertoolsRunOnce(s.table_name("idempotency"), dynamodb_client())
     return WebhookHandler(
         stores().bots, keyring(), router, once, http=http(), api_url=s.telegram_api_url
@@ -161,9 +177,11 @@ def webhook() -> WebhookHandler:
 @functools.cache
 def janitor() -> Janitor:
     """The scheduled clean-up of due jobs."""
+    from chalicelib.enforcement.timeouts import Timeouts
     from chalicelib.janitor import Janitor
 
-    return Janitor(stores(), bot_api)
+    timeouts = Timeouts(stores(), gate(), lifecycle(), recorder())
+    return Janitor(stores(), bot_api, handlers=timeouts.handlers())
 
 
 def bot_api(bot_id: int) -> Any:
@@ -195,7 +213,9 @@ def reset() -> None:
         session_secret,
         recorder,
         actions,
+        checker,
         gate,
+        lifecycle,
         webhook,
         janitor,
         live,

@@ -40,9 +40,11 @@ class Janitor:
         *,
         clock: Callable[[], float] = time.time,
         batch: int = BATCH,
+        handlers: dict[str, Callable[[JobRecord, Any], None]] | None = None,
     ) -> None:
         self._stores = stores
         self._api_for = api_for
+        self._handlers = dict(handlers or {})
         self._clock = clock
         self._batch = batch
 
@@ -94,4 +96,10 @@ class Janitor:
             except (TelegramBadRequest, TelegramForbidden):
                 return  # already deleted, too old, or we were removed: nothing left to do
             return
-        logger.warning("unknown job kind", extra={"kind": job.kind})
+        handler = self._handlers.get(job.kind)
+        if handler is None:
+            logger.warning("unknown job kind", extra={"kind": job.kind})
+            return
+        api = self._api(int(job.payload["bot_id"]), apis)
+        if api is not None:
+            handler(job, api)

@@ -9,7 +9,7 @@ ADMIN_EVENT_TYPES: tuple[str, ...] = (
     "bot_added",
     "bot_paused",
     "bot_resumed",
-    "bot_removed",
+    "bot_deregistered",
     "webhook_secret_rotated",
     "bot_status_changed",
     "group_protected",

@@ -136,7 +136,7 @@ class BotAdmin:
         bot.status = "removed"
         bot.updated_at = self._clock()
         bot = self._stores.bots.save(bot)
-        self._audit(scope, bot, "bot_removed", via=via)
+        self._audit(scope, bot, "bot_deregistered", via=via)
         return bot_out(bot)
 
     def _health(self, bot: BotRecord) -> WebhookHealth:

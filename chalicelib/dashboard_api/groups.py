@@ -208,7 +208,8 @@ class GroupAdmin:
             chat = api.call("getChat", chat_id=arg if arg.startswith("@") else int(arg))
         except BotApiError:
             raise InvalidInput(
-                "channel: Telegram does not know this chat, or the bot cannot see it",
+                f"channel: Telegram does not show this chat to @{bot.username}; "
+                "check the id and make the bot an admin of the channel",
                 field="channel",
             ) from None
         if not isinstance(chat, dict) or chat.get("type") not in ("channel", "supergroup"):

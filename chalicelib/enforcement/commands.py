@@ -9,6 +9,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from telegram import Message, MessageEntity
 
@@ -17,7 +18,7 @@ from chalicelib.enforcement.actions import MemberActions
 from chalicelib.enforcement.context import EventRecorder, UpdateContext
 from chalicelib.enforcement.gate import ADMIN_STATUSES, Gate
 from chalicelib.enforcement.policy import GroupSettings
-from chalicelib.errors import InvalidInput, NezukoError
+from chalicelib.errors import InvalidInput, NezukoError, RateLimited
 from chalicelib.observability import logger
 from chalicelib.store.bundle import Stores
 from chalicelib.store.records import ChannelRef, GroupRecord
@@ -61,6 +62,18 @@ def parse_command(message: Message, bot_username: str) -> Command | None:
     return Command(name=name.lower(), args=body[entities[0].length :].split())
 
 
+class LoginLinks(Protocol):
+    """Dashboard sign-in links (``chalicelib.auth.service.Auth``)."""
+
+    def is_login_bot(self, username: str | None) -> bool:
+        """Is this the bot that answers /login?"""
+        ...
+
+    def magic_link_for(self, user_id: int) -> str | None:
+        """A one-time link for an operator, None for anyone else."""
+        ...
+
+
 class Commands:
     """Runs commands; every reply is HTML with user-supplied values escaped."""
 
@@ -72,12 +85,14 @@ class Commands:
         recorder: EventRecorder,
         *,
         clock: Callable[[], float] = time.time,
+        login: Callable[[], LoginLinks] | None = None,
     ) -> None:
         self._stores = stores
         self._gate = gate
         self._actions = actions
         self._recorder = recorder
         self._clock = clock
+        self._login = login
 
     def private(self, ctx: UpdateContext, message: Message, command: Command) -> str:
         """Commands in a private chat with the bot."""
@@ -89,7 +104,33 @@ class Commands:
                 reply = texts.text("help", language)
             ctx.api.call("sendMessage", chat_id=message.chat.id, text=reply, parse_mode="HTML")
             return f"command:{command.name}"
+        if command.name == "login" and self._login is not None and message.from_user:
+            return self._login_link(ctx, message, self._login())
         return "ignored:command"
+
+    def _login_link(self, ctx: UpdateContext, message: Message, login: LoginLinks) -> str:
+        """/login in a private chat with the login bot: a one-time dashboard link."""
+        if not login.is_login_bot(ctx.bot.username) or message.from_user is None:
+            return "ignored:command"
+        language = message.from_user.language_code
+        try:
+            url = login.magic_link_for(message.from_user.id)
+        except RateLimited:
+            reply = texts.text("throttled", language)
+        else:
+            reply = (
+                texts.text("login_link", language, url=texts.esc(url))
+                if url
+                else texts.text("not_operator", language)
+            )
+        ctx.api.call(
+            "sendMessage",
+            chat_id=message.chat.id,
+            text=reply,
+            parse_mode="HTML",
+            link_preview_options={"is_disabled": True},
+        )
+        return "command:login"
 
     def in_group(self, ctx: UpdateContext, message: Message, command: Command) -> str:
         """Commands in a group; admin commands check the sender first."""

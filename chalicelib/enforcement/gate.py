@@ -27,7 +27,8 @@ from chalicelib.enforcement.membership import (
 from chalicelib.enforcement.policy import GroupSettings
 from chalicelib.errors import NezukoError
 from chalicelib.store.bundle import Stores
-from chalicelib.store.records import GroupRecord, MemberRecord
+from chalicelib.store.records import GroupRecord, JobRecord, MemberRecord
+from chalicelib.telegram.errors import TelegramBadRequest
 
 BUTTON_COOLDOWN = 3.0  # seconds between two checks from one member's button
 ADMIN_STATUSES = ("creator", "administrator")
@@ -54,6 +55,8 @@ class Gate:
         self._groups = groups_cache
         self._admins = admins_cache
         self._clock = clock
+        # Joins arrive twice (chat_member and the service message): remove a bot once.
+        self._removed: TtlCache[tuple[int, int, int], bool] = TtlCache(120.0)
 
     # ----- lookups -------------------------------------------------------------------
 
@@ -85,7 +88,7 @@ class Gate:
             return True
         return self.group_member(ctx, chat_id, user_id).get("status") in ADMIN_STATUSES
 
-    def _ledger(self, bot_id: int, chat_id: int, user: User) -> MemberRecord:
+    def ledger_for(self, bot_id: int, chat_id: int, user: User) -> MemberRecord:
         ledger = self._stores.members.find(bot_id, chat_id, user.id)
         if ledger is None:
             ledger = MemberRecord(bot_id=bot_id, chat_id=chat_id, user_id=user.id)
@@ -93,7 +96,7 @@ class Gate:
         ledger.language_code = user.language_code
         return ledger
 
-    def _save(self, ctx: UpdateContext, ledger: MemberRecord, *, notice_sent: bool) -> None:
+    def save_ledger(self, ctx: UpdateContext, ledger: MemberRecord, *, notice_sent: bool) -> None:
         ledger.updated_at = self._clock()
         try:
             self._stores.members.save(ledger)
@@ -101,7 +104,7 @@ class Gate:
             self._actions.undo_notice(ctx, ledger, notice_sent)
             raise
 
-    def _apply_verdict(self, ledger: MemberRecord, verdict: Verdict) -> None:
+    def apply_verdict(self, ledger: MemberRecord, verdict: Verdict) -> None:
         if verdict.cache_hit:
             return
         ledger.verdict = verdict.status
@@ -119,6 +122,8 @@ class Gate:
             return "automatic_forward"
         if sender_chat is not None and sender_chat.id == chat_id:
             return "anonymous_admin"
+        if sender_chat is not None:
+            return None  # posting as a channel: the group's sender-chat policy decides
         user = message.from_user
         if user is None:
             return "no_sender"
@@ -142,17 +147,21 @@ class Gate:
             return self._sender_chat_policy(ctx, group, message)
         user = message.from_user
         assert user is not None
+        if user.is_bot:  # bots are exempt unless the group does not allow them
+            if self.is_admin(ctx, group.chat_id, user.id):
+                return "exempt:admin"
+            return self.remove_bot(ctx, group, user, message.message_id)
         hit = self._checker.cached(ctx.bot_id, group.chat_id, user.id, None)
         if hit is not None and hit[0] == MEMBER:
             return "allowed:cached"
-        ledger = self._ledger(ctx.bot_id, group.chat_id, user)
+        ledger = self.ledger_for(ctx.bot_id, group.chat_id, user)
         verdict = self._checker.check(
             ctx.api, ctx.bot_id, group.chat_id, user.id, group.required_channels, ledger=ledger
         )
         if verdict.status == MEMBER:
             if not verdict.cache_hit:
-                self._apply_verdict(ledger, verdict)
-                self._save(ctx, ledger, notice_sent=False)
+                self.apply_verdict(ledger, verdict)
+                self.save_ledger(ctx, ledger, notice_sent=False)
                 self._record(ctx, "message_verified", group, user.id, verdict)
             return "allowed"
         if verdict.status == NOT_MEMBER:
@@ -177,6 +186,8 @@ class Gate:
                 return "exempt:admin"
         self._actions.delete_message(ctx, group.chat_id, message.message_id)
         muted = self._actions.mute(ctx, ledger, current)
+        if muted:
+            self.schedule_kick(ctx, group, ledger)
         sent = self._actions.notify(
             ctx,
             group,
@@ -186,8 +197,8 @@ class Gate:
             thread_id=_thread_of(message),
             language=user.language_code,
         )
-        self._apply_verdict(ledger, verdict)
-        self._save(ctx, ledger, notice_sent=sent)
+        self.apply_verdict(ledger, verdict)
+        self.save_ledger(ctx, ledger, notice_sent=sent)
         self._record(
             ctx,
             "message_blocked",
@@ -254,23 +265,26 @@ class Gate:
             return "exempt"
         if user.id in settings.whitelist or (user.is_bot and settings.allow_bots):
             return "exempt"
-        ledger = self._ledger(ctx.bot_id, group.chat_id, user)
+        if user.is_bot:
+            return self.remove_bot(ctx, group, user, None)
+        ledger = self.ledger_for(ctx.bot_id, group.chat_id, user)
         if via == "service_message" and ledger.updated_at > self._clock() - 30:
             return "duplicate_join"  # the chat_member update already handled this join
         verdict = self._checker.check(
             ctx.api, ctx.bot_id, group.chat_id, user.id, group.required_channels, ledger=ledger
         )
-        self._apply_verdict(ledger, verdict)
+        self.apply_verdict(ledger, verdict)
         if verdict.status == MEMBER:
             ledger.updated_at = self._clock()
-            self._save(ctx, ledger, notice_sent=False)
+            self.save_ledger(ctx, ledger, notice_sent=False)
             self._record(ctx, "join_verified", group, user.id, verdict, reason=via)
             return "verified"
         if verdict.status != NOT_MEMBER:
-            self._save(ctx, ledger, notice_sent=False)
+            self.save_ledger(ctx, ledger, notice_sent=False)
             self._record(ctx, "membership_unknown", group, user.id, verdict, reason=via)
             return "unknown"
-        self._actions.mute(ctx, ledger, None)
+        if self._actions.mute(ctx, ledger, None):
+            self.schedule_kick(ctx, group, ledger)
         sent = self._actions.notify(
             ctx,
             group,
@@ -280,7 +294,7 @@ class Gate:
             thread_id=thread_id,
             language=user.language_code,
         )
-        self._save(ctx, ledger, notice_sent=sent)
+        self.save_ledger(ctx, ledger, notice_sent=sent)
         self._record(ctx, "join_muted", group, user.id, verdict, reason=via)
         return "muted"
 
@@ -323,13 +337,17 @@ class Gate:
             group.required_channels,
             fresh=True,
         )
-        self._apply_verdict(ledger, verdict)
+        self.apply_verdict(ledger, verdict)
         if verdict.status != MEMBER:
-            self._save(ctx, ledger, notice_sent=False)
+            self.save_ledger(ctx, ledger, notice_sent=False)
             return "still_missing"
         lifted = self._actions.lift(ctx, ledger)
         self._actions.withdraw_notice(ctx, ledger)
-        self._save(ctx, ledger, notice_sent=False)
+        approved = self.approve_join_request(ctx, ledger)
+        self.save_ledger(ctx, ledger, notice_sent=False)
+        if approved:
+            self._record(ctx, "join_request_approved", group, ledger.user_id, verdict)
+            return "approved"
         if lifted:
             self._record(
                 ctx,
@@ -351,7 +369,7 @@ class Gate:
     ) -> str:
         if ledger.muted:
             ledger.verdict = NOT_MEMBER
-            self._save(ctx, ledger, notice_sent=False)
+            self.save_ledger(ctx, ledger, notice_sent=False)
             return "already_muted"
         if self._admins.get((ctx.bot_id, group.chat_id, user.id)):
             return "exempt:admin"
@@ -374,7 +392,7 @@ class Gate:
         ledger.verdict = NOT_MEMBER
         ledger.verdict_expires_at = self._checker.expiry_for(NOT_MEMBER)
         ledger.missing_channels = [channel_id]
-        self._save(ctx, ledger, notice_sent=sent)
+        self.save_ledger(ctx, ledger, notice_sent=sent)
         self._recorder.record(
             ctx,
             "restricted_on_channel_leave",
@@ -430,7 +448,7 @@ class Gate:
         if group is None:
             answer("gone", alert=True)
             return "ignored:not_protected"
-        ledger = self._ledger(ctx.bot_id, chat_id, user)
+        ledger = self.ledger_for(ctx.bot_id, chat_id, user)
         now = self._clock()
         if ledger.last_check_at and now - ledger.last_check_at < BUTTON_COOLDOWN:
             answer("throttled")
@@ -439,17 +457,17 @@ class Gate:
         verdict = self._checker.check(
             ctx.api, ctx.bot_id, chat_id, user.id, group.required_channels, fresh=True
         )
-        self._apply_verdict(ledger, verdict)
+        self.apply_verdict(ledger, verdict)
         ledger.last_check_at = now
         if verdict.status == MEMBER:
             self._actions.lift(ctx, ledger)
             self._actions.withdraw_notice(ctx, ledger)
             self._actions.delete_message(ctx, chat_id, message.message_id)
-            self._save(ctx, ledger, notice_sent=False)
+            self.save_ledger(ctx, ledger, notice_sent=False)
             answer("verified")
             self._record(ctx, "verified", group, user.id, verdict, reason="button")
             return "verified"
-        self._save(ctx, ledger, notice_sent=False)
+        self.save_ledger(ctx, ledger, notice_sent=False)
         if verdict.status == NOT_MEMBER:
             names = ", ".join(c.title or f"@{c.username}" for c in verdict.missing)
             answer("still_missing", alert=True, channels=names)
@@ -458,6 +476,51 @@ class Gate:
         answer("cannot_check", alert=True)
         self._record(ctx, "membership_unknown", group, user.id, verdict, reason="button")
         return "unknown"
+
+    def approve_join_request(self, ctx: UpdateContext, ledger: MemberRecord) -> bool:
+        """Approve the member's pending join request, if any (True when approved)."""
+        if not ledger.join_request_at:
+            return False
+        ledger.join_request_at = None
+        try:
+            ctx.api.call("approveChatJoinRequest", chat_id=ledger.chat_id, user_id=ledger.user_id)
+        except TelegramBadRequest:
+            return False  # already approved, declined or withdrawn
+        return True
+
+    def schedule_kick(self, ctx: UpdateContext, group: GroupRecord, ledger: MemberRecord) -> None:
+        """With kick-after on, remove the member later unless they are verified by then."""
+        minutes = GroupSettings.load(group.settings).kick_after_minutes
+        if not minutes:
+            return
+        self._stores.jobs.put(
+            JobRecord(
+                kind="kick_unverified",
+                due_at=self._clock() + minutes * 60,
+                payload={"bot_id": ctx.bot_id, "chat_id": group.chat_id, "user_id": ledger.user_id},
+            )
+        )
+
+    def remove_bot(
+        self, ctx: UpdateContext, group: GroupRecord, bot: User, message_id: int | None
+    ) -> str:
+        """A bot in a group that does not allow bots: its message goes, and so does it."""
+        self._actions.delete_message(ctx, group.chat_id, message_id)
+        key = (ctx.bot_id, group.chat_id, bot.id)
+        if self._removed.get(key):
+            return "bot_removed_already"
+        self._removed.put(key, True)
+        try:
+            ctx.api.call("banChatMember", chat_id=group.chat_id, user_id=bot.id)
+            ctx.api.call(
+                "unbanChatMember", chat_id=group.chat_id, user_id=bot.id, only_if_banned=True
+            )
+        except TelegramBadRequest:
+            return "bot_not_removed"
+        self._recorder.record(
+            ctx, "bot_removed", chat_id=group.chat_id, user_id=bot.id, reason="bots_not_allowed"
+        )
+        return "bot_removed"
 
     # ----- helpers -------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ from telegram import ChatMemberUpdated, Message, Update
 from chalicelib.enforcement.commands import Commands, parse_command
 from chalicelib.enforcement.context import EventRecorder, UpdateContext
 from chalicelib.enforcement.gate import Gate
+from chalicelib.enforcement.lifecycle import JOIN_PREFIX, Lifecycle
 from chalicelib.enforcement.membership import counts_as_member
 
 GROUP_TYPES = ("group", "supergroup")
@@ -54,22 +55,32 @@ def is_service_message(message: Message) -> bool:
 class UpdateRouter:
     """Routes updates; returns a short outcome label for logs and the webhook answer."""
 
-    def __init__(self, gate: Gate, commands: Commands, recorder: EventRecorder) -> None:
+    def __init__(
+        self, gate: Gate, commands: Commands, recorder: EventRecorder, lifecycle: Lifecycle
+    ) -> None:
         self._gate = gate
         self._commands = commands
         self._recorder = recorder
+        self._lifecycle = lifecycle
 
     def route(self, ctx: UpdateContext, update: Update) -> str:
         """Handle ``update``; anything we do not handle is ignored (200)."""
         message = update.message or update.edited_message
         if message is not None:
             return self._message(ctx, message)
-        if update.callback_query is not None:
-            return self._gate.on_button(ctx, update.callback_query)
+        query = update.callback_query
+        if query is not None:
+            if (query.data or "").startswith(JOIN_PREFIX):
+                return self._lifecycle.on_join_button(
+                    ctx, query.id, query.from_user.id, query.data or ""
+                )
+            return self._gate.on_button(ctx, query)
+        if update.chat_join_request is not None:
+            return self._lifecycle.on_join_request(ctx, update.chat_join_request)
         if update.chat_member is not None:
             return self._chat_member(ctx, update.chat_member)
         if update.my_chat_member is not None:
-            return self._my_chat_member(ctx, update.my_chat_member)
+            return self._lifecycle.on_bot_status(ctx, update.my_chat_member)
         return "ignored:kind"
 
     def _message(self, ctx: UpdateContext, message: Message) -> str:
@@ -79,6 +90,10 @@ class UpdateRouter:
             return self._commands.private(ctx, message, command) if command else "ignored:private"
         if chat.type not in GROUP_TYPES:
             return "ignored:chat_type"
+        if message.migrate_to_chat_id:
+            return self._lifecycle.migrate(ctx, chat.id, message.migrate_to_chat_id)
+        if message.migrate_from_chat_id:
+            return self._lifecycle.migrate(ctx, message.migrate_from_chat_id, chat.id)
         if message.new_chat_members:
             group = self._gate.protected_group(ctx.bot_id, chat.id)
             if group is None:
@@ -119,20 +134,3 @@ class UpdateRouter:
                     )
                 )
         return ",".join(o for o in outcomes if not o.startswith("ignored")) or "ignored:member"
-
-    def _my_chat_member(self, ctx: UpdateContext, update: ChatMemberUpdated) -> str:
-        old, new = update.old_chat_member, update.new_chat_member
-        self._recorder.record(
-            ctx,
-            "bot_status_changed",
-            chat_id=update.chat.id,
-            actor_id=update.from_user.id if update.from_user else None,
-            reason=f"{old.status}->{new.status}",
-            detail={
-                "chat_type": update.chat.type,
-                "title": update.chat.title or "",
-                "rights": {k: v for k, v in new.to_dict().items() if k.startswith("can_")},
-            },
-        )
-        self._gate.forget_group(ctx.bot_id, update.chat.id)
-        return "recorded:bot_status"

@@ -132,6 +132,7 @@ class MemberModel(Model):
     last_check_at = NumberAttribute(default=0)
     first_name = UnicodeAttribute(default="")
     language_code = UnicodeAttribute(null=True)
+    join_request_at = NumberAttribute(null=True)
     updated_at = NumberAttribute(default=0)
     version = VersionAttribute()
     by_user = MemberUserIndex()

@@ -101,6 +101,7 @@ class MemberRecord:
     last_check_at: float = 0.0
     first_name: str = ""
     language_code: str | None = None
+    join_request_at: float | None = None
     updated_at: float = 0.0
     version: int | None = None
 

@@ -299,3 +299,63 @@ def test_stats_add_up_without_reads(stores: Stores, bot_id: int) -> None:
     assert stores.stats.range(scope, "h#2026-11-29T21", "h#2026-11-29T22") == {
         "h#2026-11-29T21#muted": 3.0
     }
+
+
+def test_stat_deltas_apply_once_per_marker(stores: Stores, bot_id: int) -> None:
+    # Given
+    from chalicelib.store.records import StatDelta
+
+    scope = f"bot#{bot_id}"
+    deltas = [
+        StatDelta(scope, "h#2026-11-29T21#n", 1, 2_000_000_000),
+        StatDelta(scope, "h#2026-11-29T21#n", 1, 2_000_000_000),  # merged with the first
+        StatDelta(scope, "d#2026-11-29#n", 2, None),
+    ]
+    # When the same marker is applied twice
+    first = stores.stats.apply_once(f"agg#{bot_id}", deltas, marker_expires_at=2_000_000_000)
+    second = stores.stats.apply_once(f"agg#{bot_id}", deltas, marker_expires_at=2_000_000_000)
+    # Then
+    assert (first, second) == (True, False)
+    assert stores.stats.range(scope, "d#", "i#") == {
+        "d#2026-11-29#n": 2,
+        "h#2026-11-29T21#n": 2,
+    }
+
+
+def test_more_stat_deltas_than_one_transaction_holds_apply_once(
+    stores: Stores, bot_id: int
+) -> None:
+    from chalicelib.store.records import StatDelta
+
+    scope = f"bot#{bot_id}"
+    deltas = [StatDelta(scope, f"d#2026-11-29#m{i:03d}", 1, None) for i in range(150)]
+    stores.stats.apply_once(f"agg#{bot_id}", deltas, marker_expires_at=2_000_000_000)
+    stores.stats.apply_once(f"agg#{bot_id}", deltas, marker_expires_at=2_000_000_000)
+    counters = stores.stats.range(scope, "d#", "e#")
+    assert (len(counters), set(counters.values())) == (150, {1})
+
+
+def test_failures_are_counted_and_parked_records_listed_newest_first(
+    stores: Stores, bot_id: int
+) -> None:
+    from chalicelib.store.records import ParkedRecord
+
+    source = f"test{bot_id}"
+    assert [
+        stores.parked.count_failure(source, "seq1", expires_at=2_000_000_000) for _ in "ab"
+    ] == [
+        1,
+        2,
+    ]
+    for i in range(3):
+        stores.parked.park(
+            ParkedRecord(
+                source, f"seq{i}", "failed", "E: x", 5, 1000.0 + i, 2_000_000_000, {"i": i}
+            )
+        )
+    page = stores.parked.list(source, limit=2)
+    rest = stores.parked.list(source, limit=2, cursor=page.cursor)
+    assert [r.key for r in page.items] + [r.key for r in rest.items] == ["seq2", "seq1", "seq0"]
+    assert page.items[0].payload == {"i": 2} and page.items[0].attempts == 5
+    stores.parked.delete(source, page.items[0].parked_id)
+    assert [r.key for r in stores.parked.list(source, limit=10).items] == ["seq1", "seq0"]

@@ -22,8 +22,10 @@ from chalicelib.enforcement.actions import MemberActions
 from chalicelib.enforcement.commands import Commands
 from chalicelib.enforcement.context import EventRecorder, TtlCache
 from chalicelib.enforcement.gate import Gate
+from chalicelib.enforcement.lifecycle import Lifecycle
 from chalicelib.enforcement.membership import MembershipChecker, VerdictCache
 from chalicelib.enforcement.router import UpdateRouter
+from chalicelib.enforcement.timeouts import Timeouts
 from chalicelib.janitor import Janitor
 from chalicelib.store.bundle import Stores
 from chalicelib.store.records import EventQuery, EventRecord
@@ -119,9 +121,10 @@ class Harness:
         sb.add_member(self.channel, self.bot_id, "administrator", rights={"can_invite_users": True})
         self.recorder = EventRecorder(self.stores.events, retention_days=7, clock=self.clock)
         self.actions = MemberActions(self.stores, clock=self.clock)
+        self.checker = MembershipChecker(VerdictCache(), clock=self.clock)
         self.gate = Gate(
             self.stores,
-            MembershipChecker(VerdictCache(), clock=self.clock),
+            self.checker,
             self.actions,
             self.recorder,
             groups_cache=TtlCache(30.0),
@@ -129,10 +132,13 @@ class Harness:
             clock=self.clock,
         )
         commands = Commands(self.stores, self.gate, self.actions, self.recorder, clock=self.clock)
+        self.lifecycle = Lifecycle(
+            self.stores, self.gate, self.checker, self.recorder, clock=self.clock
+        )
         self.handler = WebhookHandler(
             self.stores.bots,
             self.keyring,
-            UpdateRouter(self.gate, commands, self.recorder),
+            UpdateRouter(self.gate, commands, self.recorder, self.lifecycle),
             self.once,
             http=self.http,
             api_url=self.server.url,
@@ -214,10 +220,12 @@ class Harness:
         return list(reversed(page.items))
 
     def janitor(self) -> dict[str, int]:
+        timeouts = Timeouts(self.stores, self.gate, self.lifecycle, self.recorder)
         return Janitor(
             self.stores,
             lambda bot_id: self.api_for_token(self.bot["token"]),
             clock=self.clock,
+            handlers=timeouts.handlers(),
         ).run()
 
     def calls(self, method: str | None = None) -> list[dict[str, Any]]:

@@ -566,6 +566,10 @@ class Sandbox:
         tickets: list[Ticket] = []
         for bot in w.bots.values():
             if w.member(chat.id, bot.user.id).can("can_invite_users"):
+                # Telegram lets a bot that receives a join request write to the requester
+                # (user_chat_id) even though they never started it.
+                w.chats.setdefault(user_id, Chat(user_id, "private"))
+                w.private_started.add((bot.user.id, user_id))
                 tickets += w.enqueue(bot, "chat_join_request", payload)
         return tickets
 

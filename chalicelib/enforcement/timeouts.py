@@ -1,0 +1,75 @@
+"""Scheduled consequences: kick members still unverified after N minutes, decline
+join requests that were never completed. Run by the janitor, never by sleeping."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from chalicelib.enforcement.context import EventRecorder, UpdateContext
+from chalicelib.enforcement.gate import Gate
+from chalicelib.enforcement.lifecycle import Lifecycle
+from chalicelib.enforcement.membership import MEMBER
+from chalicelib.errors import NotFound
+from chalicelib.store.bundle import Stores
+from chalicelib.store.records import JobRecord
+from chalicelib.telegram.errors import TelegramBadRequest
+
+JobHandler = Callable[[JobRecord, Any], None]
+
+
+class Timeouts:
+    """Janitor job handlers for enforcement timeouts."""
+
+    def __init__(
+        self, stores: Stores, gate: Gate, lifecycle: Lifecycle, recorder: EventRecorder
+    ) -> None:
+        self._stores = stores
+        self._gate = gate
+        self._lifecycle = lifecycle
+        self._recorder = recorder
+
+    def handlers(self) -> dict[str, JobHandler]:
+        """Job kind → handler, for ``Janitor(handlers=...)``."""
+        return {
+            "kick_unverified": self.kick_unverified,
+            "decline_join_request": self.decline_join_request,
+        }
+
+    def _context(self, job: JobRecord, api: Any) -> UpdateContext | None:
+        try:
+            bot = self._stores.bots.get(int(job.payload["bot_id"]))
+        except NotFound:
+            return None
+        return UpdateContext(bot=bot, api=api)
+
+    def kick_unverified(self, job: JobRecord, api: Any) -> None:
+        """Remove a member we muted who still has not joined (they may come back)."""
+        ctx = self._context(job, api)
+        if ctx is None:
+            return
+        chat_id, user_id = int(job.payload["chat_id"]), int(job.payload["user_id"])
+        ledger = self._stores.members.find(ctx.bot_id, chat_id, user_id)
+        group = self._gate.protected_group(ctx.bot_id, chat_id)
+        if group is None or ledger is None or not ledger.muted or ledger.verdict == MEMBER:
+            return
+        try:
+            api.call("banChatMember", chat_id=chat_id, user_id=user_id)
+            api.call("unbanChatMember", chat_id=chat_id, user_id=user_id, only_if_banned=True)
+        except TelegramBadRequest:
+            return  # an admin now, or already gone
+        # A kick clears Telegram's restriction: if they come back, they are checked anew.
+        ledger.muted = False
+        ledger.restore_permissions = None
+        self._gate.save_ledger(ctx, ledger, notice_sent=False)
+        self._recorder.record(
+            ctx, "kicked_unverified", chat_id=chat_id, user_id=user_id, reason="kick_after"
+        )
+
+    def decline_join_request(self, job: JobRecord, api: Any) -> None:
+        """Decline a join request whose requester never joined the channels."""
+        ctx = self._context(job, api)
+        if ctx is not None:
+            self._lifecycle.decline_expired(
+                ctx, int(job.payload["chat_id"]), int(job.payload["user_id"])
+            )
