@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha1sum | cut -c1-12)
 STAGE  ?= dev
 
-.PHONY: setup run test lint typecheck unit integration e2e format clean deploy destroy render package
+.PHONY: setup run test lint typecheck unit integration e2e format clean deploy destroy render package bench
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -13,7 +13,17 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt
 	@rm -f $(VENV)/.installed-*; touch $@
 
-setup: $(STAMP) ## create the virtualenv and install every dependency
+DASH_STAMP := dashboard/node_modules/.installed-$(shell sha1sum dashboard/package-lock.json | cut -c1-12)
+DASH_SRC   := $(shell find dashboard/src dashboard/index.html dashboard/login.html dashboard/public -type f 2>/dev/null)
+
+$(DASH_STAMP): dashboard/package-lock.json
+	npm --prefix dashboard ci --no-audit --no-fund --loglevel=error
+	@rm -f dashboard/node_modules/.installed-*; touch $@
+
+dashboard/dist/index.html: $(DASH_STAMP) $(DASH_SRC) dashboard/vite.config.ts dashboard/package.json
+	npm --prefix dashboard run build --silent
+
+setup: $(STAMP) dashboard/dist/index.html ## virtualenv, Python and npm dependencies, dashboard build
 
 run: setup ## start the local stack (DynamoDB Local, API, websocket, Telegram sandbox, dashboard)
 	$(BIN)/python -m infra.local $(ARGS)
@@ -22,10 +32,14 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+bench: setup ## benchmarks: results in bench/results/latest.json, summary in docs/benchmarks.md
+	$(BIN)/python -m bench
+
 typecheck: setup
 	$(BIN)/mypy
 
-test: lint typecheck ## lint, type-check and run every test tier
+test: lint typecheck ## lint, type-check and run every test tier (Python and dashboard)
+	npm --prefix dashboard test --silent
 	@$(BIN)/python -m pytest -q $(PYTEST_ARGS); status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests: check testpaths in pyproject.toml" >&2; exit 1; fi; \
 	exit $$status

@@ -367,7 +367,9 @@ def operator_api() -> OperatorApi:
             lambda bot_id: s.webhook_url(bot_id) if s.public_base_url else None,
             recorder(),
         ),
-        groups=GroupAdmin(stores(), api_for, recorder()),
+        groups=GroupAdmin(
+            stores(), api_for, recorder(), on_change=lambda b, c: gate().forget_group(b, c)
+        ),
         events=EventBrowser(stores().events),
         overview=Overview(stores(), analytics, report),
     )

@@ -55,6 +55,8 @@ class GroupAdmin:
         api_for: a Bot API client for a stored bot.
         recorder: writes audit events.
         clock: epoch seconds.
+        on_change: told ``(bot_id, chat_id)`` after a group changed, so this container's
+            enforcement caches drop it at once (others follow within their cache lifetime).
     """
 
     def __init__(
@@ -64,11 +66,13 @@ class GroupAdmin:
         recorder: Recorder,
         *,
         clock: Callable[[], float] = time.time,
+        on_change: Callable[[int, int], None] | None = None,
     ) -> None:
         self._stores = stores
         self._api_for = api_for
         self._recorder = recorder
         self._clock = clock
+        self._on_change = on_change or (lambda bot_id, chat_id: None)
 
     # ----- reading -------------------------------------------------------------------
 
@@ -142,6 +146,7 @@ class GroupAdmin:
             group.settings = after
             group.updated_at = self._clock()
             group = self._stores.groups.save(group)
+            self._on_change(group.bot_id, group.chat_id)
             self._audit(scope, bot, group, "settings_changed", {"changes": diff})
         return self._detail(group)
 
@@ -157,6 +162,7 @@ class GroupAdmin:
             group.enabled = enabled
             group.updated_at = self._clock()
             group = self._stores.groups.save(group)
+            self._on_change(group.bot_id, group.chat_id)
             channel_ids = [c.chat_id for c in group.required_channels] if enabled else []
             self._stores.links.set_links(bot_id, chat_id, channel_ids)
             self._audit(scope, bot, group, "group_enabled" if enabled else "group_disabled", {})
@@ -194,6 +200,7 @@ class GroupAdmin:
     ) -> GroupDetailOut:
         group.updated_at = self._clock()
         group = self._stores.groups.save(group)
+        self._on_change(group.bot_id, group.chat_id)
         if group.enabled:
             channel_ids = [c.chat_id for c in group.required_channels]
             self._stores.links.set_links(group.bot_id, group.chat_id, channel_ids)

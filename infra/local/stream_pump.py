@@ -213,7 +213,13 @@ class StreamPump:
             shard.iterator = self._iterator_for(shard)
         try:
             response = self._streams.get_records(ShardIterator=shard.iterator, Limit=limit)
-        except self._streams.exceptions.ExpiredIteratorException:
+        except (
+            self._streams.exceptions.ExpiredIteratorException,
+            # With -sharedDb, DynamoDB Local shares sequence numbers across tables: an iterator
+            # taken while this shard was empty turns "trimmed" once another table's stream has
+            # records. A fresh iterator from the checkpoint reads on.
+            self._streams.exceptions.TrimmedDataAccessException,
+        ):
             shard.iterator = self._iterator_for(shard)
             response = self._streams.get_records(ShardIterator=shard.iterator, Limit=limit)
         shard.iterator = response.get("NextShardIterator")

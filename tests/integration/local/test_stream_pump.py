@@ -205,3 +205,31 @@ def test_pump_starting_at_trim_horizon_delivers_what_the_stream_already_holds(
     drain(pump)
 
     assert handler.all_keys() == ["old"]
+
+
+def test_pump_keeps_delivering_when_another_tables_stream_moves_first(
+    dynamodb_local: DynamoDBLocal, table: Any, tmp_path: Path
+) -> None:
+    # Given a pump that started on an empty stream (DynamoDB Local shares sequence numbers
+    # between tables with -sharedDb, which used to make its iterator "trimmed" for ever)
+    other = table.meta.client.create_table(
+        TableName=f"other-{uuid.uuid4().hex[:8]}",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
+    )["TableDescription"]["TableName"]
+    handler = RecordingHandler()
+    pump = StreamPump(
+        dynamodb_local.endpoint, table.name, handler, checkpoint_path=tmp_path / "cp.json"
+    )
+    pump.pump_once()
+    # When another table's stream gets records first, then ours
+    for i in range(30):
+        table.meta.client.put_item(TableName=other, Item={"pk": f"x{i}"})
+    pump.pump_once()
+    table.put_item(Item={"pk": "ours"})
+    drain(pump)
+    # Then our record still arrives
+    assert handler.all_keys() == ["ours"]
+    table.meta.client.delete_table(TableName=other)

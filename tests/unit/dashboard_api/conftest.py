@@ -101,6 +101,7 @@ class ApiWorld:
     telegram: FakeTelegram
     keyring: Keyring
     clock: Clock
+    changed_groups: list[tuple[int, int]]
 
     def bot(self, bot_id: int, owner: int = OPERATOR_A, username: str = "") -> BotRecord:
         token = f"{bot_id}:" + "T" * 35
@@ -140,14 +141,17 @@ def world() -> ApiWorld:
         return f"https://api.example.com/telegram/{bot_id}"
 
     recorder = EventRecorder(stores.events, retention_days=90, clock=clock)
+    changed: list[tuple[int, int]] = []
     registry = BotRegistry(stores.bots, keyring, telegram.api, webhook_url, clock=clock)
     api = OperatorApi(
         stores=stores,
         bots=BotAdmin(stores, registry, keyring, api_for, webhook_url, recorder, clock=clock),
-        groups=GroupAdmin(stores, api_for, recorder, clock=clock),
+        groups=GroupAdmin(
+            stores, api_for, recorder, clock=clock, on_change=lambda b, c: changed.append((b, c))
+        ),
         events=EventBrowser(stores.events),
         overview=Overview(
             stores, lambda: Analytics(stores.stats, clock=clock), uptime_report, clock=clock
         ),
     )
-    return ApiWorld(api, stores, telegram, keyring, clock)
+    return ApiWorld(api, stores, telegram, keyring, clock, changed)

@@ -57,6 +57,15 @@ def test_another_operator_cannot_see_or_change_the_group(scene: ApiWorld) -> Non
     assert scene.api.groups.list(scope, GroupListQuery()).items == []
 
 
+def test_changes_from_the_dashboard_reach_the_enforcement_caches_at_once(
+    scene: ApiWorld,
+) -> None:
+    scope = scene.api.scope(OPERATOR_A)
+    scene.api.groups.update_settings(scope, 11, GROUP, {"notice_ttl": 120})
+    scene.api.groups.set_enabled(scope, 11, GROUP, enabled=False)
+    assert scene.changed_groups == [(11, GROUP), (11, GROUP)]
+
+
 def test_a_settings_change_is_saved_and_audited_with_its_diff(scene: ApiWorld) -> None:
     detail = scene.api.groups.update_settings(
         scene.api.scope(OPERATOR_A), 11, GROUP, {"notice_ttl": 120, "allow_bots": True}
