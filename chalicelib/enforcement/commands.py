@@ -393,7 +393,10 @@ class Commands:
             chat_id=group.chat_id,
             actor_id=_actor(message),
             reason="telegram",
-            detail={k: {"from": old[k], "to": new[k]} for k in new if old[k] != new[k]},
+            # Same shape as the dashboard's audit events, so the audit log reads both alike.
+            detail={
+                "changes": {k: {"from": old[k], "to": new[k]} for k in new if old[k] != new[k]}
+            },
         )
 
     def _whitelist(

@@ -118,7 +118,7 @@ def test_settings_change_takes_effect_and_is_audited(protected: Harness) -> None
     assert "notice_ttl is now 300" in h.last_bot_text()
     (event,) = h.events("settings_changed")
     assert event.actor_id == h.admin
-    assert event.detail == {"notice_ttl": {"from": 60, "to": 300}}
+    assert event.detail == {"changes": {"notice_ttl": {"from": 60, "to": 300}}}
     # The notice now lives 300 s, not 60
     h.sandbox.join(h.group, h.user("Ann"))
     h.clock.advance(120)
