@@ -5,7 +5,7 @@ import type { EventItem, Overview } from "./api/types";
 import type { DashboardConfig } from "./config";
 import { createLiveController, type LiveController } from "./live/controller";
 import type { LiveStatus } from "./live/socket";
-import { applyToOverview } from "./state/feed";
+import { applyToOverview, changesGroups } from "./state/feed";
 import { clearSession, readSession, writeSession } from "./state/session";
 import { createStore, type Store } from "./state/store";
 import type { Session } from "./api/types";
@@ -49,7 +49,14 @@ export function createServices(config: DashboardConfig, storage: Storage): Servi
     status: liveStatus,
     onUnauthorized: dropSession,
   });
-  live.onNew((event) => overview.set((current) => (current ? applyToOverview(current, event) : current)));
+  live.onNew((event) => {
+    if (changesGroups(event)) {
+      // Protected groups and channels are recounted by the server, not guessed here.
+      api.overview().then((fresh) => overview.set(() => fresh), () => undefined);
+      return;
+    }
+    overview.set((current) => (current ? applyToOverview(current, event) : current));
+  });
 
   return {
     config,

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import type { EventItem, Overview } from "../src/api/types";
-import { addToFeed, applyToOverview, fromLive, newestTs } from "../src/state/feed";
+import { addToFeed, applyToOverview, changesGroups, fromLive, newestTs } from "../src/state/feed";
 import { clearSession, readSession, writeSession } from "../src/state/session";
 import { createStore } from "../src/state/store";
 import { createLiveController } from "../src/live/controller";
@@ -54,9 +54,14 @@ describe("applyToOverview", () => {
     expect(applyToOverview(next, ev("b", 2, "unmuted_on_channel_join")).muted_now).toBe(0);
   });
 
-  it("counts protected groups and blocked messages that muted", () => {
-    expect(applyToOverview(overview, ev("a", 1, "group_protected")).protected_groups).toBe(2);
-    expect(applyToOverview(overview, ev("a", 1, "group_unprotected")).protected_groups).toBe(0);
+  it("leaves group counts to the server: a group protected twice is still one", () => {
+    expect(applyToOverview(overview, ev("a", 1, "group_protected"))).toEqual(overview);
+    expect(changesGroups(ev("a", 1, "group_protected"))).toBe(true);
+    expect(changesGroups(ev("a", 1, "channel_removed"))).toBe(true);
+    expect(changesGroups(ev("a", 1, "join_muted"))).toBe(false);
+  });
+
+  it("counts blocked messages that muted", () => {
     expect(applyToOverview(overview, ev("a", 1, "message_blocked", { muted_now: true })).muted_now).toBe(2);
     expect(applyToOverview(overview, ev("a", 1, "message_blocked")).muted_now).toBe(1);
     expect(applyToOverview(overview, ev("a", 1, "settings_changed"))).toEqual(overview);

@@ -133,6 +133,12 @@ def scenario(world: DemoWorld, sandbox_url: str, rest_url: str) -> list[str]:
         f'curl -s "$S/_sandbox/member?chat_id={group}&user_id={world.ann_id}"; echo',
         "# the group's messages (the bot's replies and notices included)",
         f'curl -s "$S/_sandbox/messages?chat_id={group}"; echo',
+        "# sign in to the dashboard: ask the login bot for a link, then open the link it sent",
+        post(
+            "send_message_as",
+            {"chat_id": world.bot_id, "user_id": world.operator_id, "text": "/login"},
+        ),
+        f'curl -s "$S/_sandbox/messages?chat_id={world.operator_id}" | grep -o "http[^\\"]*#login=[^\\"]*"',
         "# a websocket ticket for the live feed (local only): connect to the websocket URL",
         f"curl -s -X POST {rest_url}/_local/ticket; echo",
     ]

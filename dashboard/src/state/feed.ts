@@ -67,10 +67,22 @@ export function applyToOverview(overview: Overview, event: EventItem): Overview 
     next.muted_now += 1;
   } else if (event.type === "verified" || event.type === "unmuted_on_channel_join") {
     next.muted_now = Math.max(0, next.muted_now - 1);
-  } else if (event.type === "group_protected") {
-    next.protected_groups += 1;
-  } else if (event.type === "group_unprotected") {
-    next.protected_groups = Math.max(0, next.protected_groups - 1);
   }
   return next;
+}
+
+/** Event types that change which groups and channels are protected: counting them locally
+ * goes wrong (a group protected twice, channels added), so the overview is fetched again. */
+const GROUP_CHANGES = new Set([
+  "group_protected",
+  "group_unprotected",
+  "group_enabled",
+  "group_disabled",
+  "group_migrated",
+  "channel_added",
+  "channel_removed",
+]);
+
+export function changesGroups(event: EventItem): boolean {
+  return GROUP_CHANGES.has(event.type);
 }
