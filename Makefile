@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha1sum | cut -c1-12)
 STAGE  ?= dev
 
-.PHONY: setup run test lint typecheck unit integration e2e format clean deploy destroy render package bench
+.PHONY: setup run test lint typecheck unit integration e2e format clean deploy destroy render package bench reliability
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,8 +32,11 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-bench: setup ## benchmarks: results in bench/results/latest.json, summary in docs/benchmarks.md
-	$(BIN)/python -m bench
+bench: setup ## benchmarks on DynamoDB Local + the sandbox: bench/results/latest.json + a table
+	$(BIN)/python -m bench $(ARGS)
+
+reliability: setup ## the reliability suite alone (also part of make test)
+	$(BIN)/python -m pytest -q tests/reliability
 
 typecheck: setup
 	$(BIN)/mypy

@@ -180,7 +180,7 @@ def janitor() -> Janitor:
     from chalicelib.enforcement.timeouts import Timeouts
     from chalicelib.janitor import Janitor
 
-    timeouts = Timeouts(stores(), gate(), lifecycle(), recorder())
+    timeouts = Timeouts(stores(), gate(), lifecycle(), recorder(), actions())
     return Janitor(stores(), bot_api, handlers=timeouts.handlers())
 
 

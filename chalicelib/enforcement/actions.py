@@ -7,6 +7,7 @@ admins' own restriction), never more.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from typing import Any
@@ -14,13 +15,14 @@ from typing import Any
 from chalicelib.enforcement import texts
 from chalicelib.enforcement.context import TtlCache, UpdateContext
 from chalicelib.enforcement.policy import MUTED, GroupSettings, default_permissions, permissions_of
-from chalicelib.errors import NezukoError
+from chalicelib.errors import Conflict, NezukoError
 from chalicelib.observability import logger
 from chalicelib.store.bundle import Stores
 from chalicelib.store.records import ChannelRef, GroupRecord, JobRecord, MemberRecord
 from chalicelib.telegram.errors import TelegramBadRequest
 
 NOTICES_PER_MINUTE = 20  # Telegram's ~20 messages/minute per group
+NAMES_PER_NOTICE = 25  # members named in one shared notice during a raid
 
 
 class MemberActions:
@@ -101,11 +103,9 @@ class MemberActions:
             and ledger.notice_sent_at + settings.notice_ttl > now
         ):
             return False
-        window_key = f"{ctx.bot_id}:{group.chat_id}"
-        if self._stores.auth.hit("notice-rate", window_key, now=now, window=60) > (
-            NOTICES_PER_MINUTE
-        ):
-            logger.info("notice coalesced", extra={"chat_id": group.chat_id})
+        if not self._notice_allowed(ctx, group, now):
+            # A raid: this member is named in one shared notice after the current minute.
+            self._coalesce_later(ctx, group, now)
             return False
         language = settings.language or language
         body = texts.render_notice(
@@ -129,6 +129,73 @@ class MemberActions:
         ledger.notice_sent_at = now
         self.delete_later(ctx.bot_id, group.chat_id, ledger.notice_message_id, settings.notice_ttl)
         return True
+
+    def _notice_allowed(self, ctx: UpdateContext, group: GroupRecord, now: float) -> bool:
+        """Stay within Telegram's ~20 messages a minute per group."""
+        window_key = f"{ctx.bot_id}:{group.chat_id}"
+        count = self._stores.auth.hit("notice-rate", window_key, now=now, window=60)
+        return count <= NOTICES_PER_MINUTE
+
+    def _coalesce_later(self, ctx: UpdateContext, group: GroupRecord, now: float) -> None:
+        # One job per group and minute (the same id every time), so a raid of any size
+        # schedules one shared notice, not one per joiner.
+        next_minute = (int(now // 60) + 1) * 60
+        self._stores.jobs.put(
+            JobRecord(
+                kind="group_notice",
+                due_at=next_minute + 1,
+                payload={"bot_id": ctx.bot_id, "chat_id": group.chat_id},
+                job_id=f"gn-{ctx.bot_id}-{group.chat_id}-{next_minute}",
+            )
+        )
+
+    def post_group_notice(self, ctx: UpdateContext, group: GroupRecord) -> int:
+        """One notice naming muted members who got none during a raid; returns how many
+        it named. More left over are named in the next minute's notice."""
+        now = self._clock()
+        waiting = [
+            m
+            for m in self._stores.members.list_for_group(ctx.bot_id, group.chat_id, muted_only=True)
+            if not m.notice_message_id
+        ]
+        if not waiting:
+            return 0
+        if not self._notice_allowed(ctx, group, now):
+            self._coalesce_later(ctx, group, now)
+            return 0
+        named = waiting[:NAMES_PER_NOTICE]
+        if len(waiting) > len(named):
+            self._coalesce_later(ctx, group, now)
+        missing_ids = {c for m in named for c in m.missing_channels}
+        missing = [c for c in group.required_channels if c.chat_id in missing_ids]
+        missing = missing or list(group.required_channels)
+        settings = GroupSettings.load(group.settings)
+        language = settings.language or named[0].language_code
+        body = texts.text(
+            "group_notice",
+            language,
+            mentions=", ".join(texts.mention(m.user_id, m.first_name) for m in named),
+            group=texts.esc(group.title),
+            channels=texts.channel_list(missing),
+        )
+        keyboard = texts.join_keyboard(missing, 0, language)
+        keyboard["inline_keyboard"].pop()  # no "I have joined": joining lets them in by itself
+        message = ctx.api.call(
+            "sendMessage",
+            chat_id=group.chat_id,
+            text=body,
+            parse_mode="HTML",
+            reply_markup=keyboard,
+            link_preview_options={"is_disabled": True},
+        )
+        message_id = int(message["message_id"])
+        for member in named:
+            member.notice_message_id = message_id
+            member.notice_sent_at = now
+            with contextlib.suppress(Conflict):  # changed meanwhile: its own path owns it
+                self._stores.members.save(member)
+        self.delete_later(ctx.bot_id, group.chat_id, message_id, settings.notice_ttl)
+        return len(named)
 
     def delete_later(self, bot_id: int, chat_id: int, message_id: int, ttl: float) -> None:
         """Schedule a message deletion for the janitor (never sleep in a Lambda)."""

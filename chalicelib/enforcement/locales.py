@@ -4,6 +4,10 @@ language must have every key with the same placeholders (a unit test enforces it
 from __future__ import annotations
 
 EN = {
+    "group_notice": (
+        "{mentions}: to write in <b>{group}</b> please join {channels} first. "
+        "You can write as soon as you have joined."
+    ),
     "join_notice": (
         "{mention}, to write in <b>{group}</b> please join {channels} first, "
         "then press the button below."
@@ -86,6 +90,10 @@ EN = {
 }
 
 DE = {
+    "group_notice": (
+        "{mentions}: um in <b>{group}</b> zu schreiben, tretet bitte zuerst {channels} bei. "
+        "Sobald ihr beigetreten seid, könnt ihr schreiben."
+    ),
     "join_notice": (
         "{mention}, um in <b>{group}</b> zu schreiben, tritt bitte zuerst {channels} bei "
         "und drücke dann unten auf den Knopf."
@@ -175,6 +183,10 @@ DE = {
 }
 
 ES = {
+    "group_notice": (
+        "{mentions}: para escribir en <b>{group}</b> uníos primero a {channels}. "
+        "Podréis escribir en cuanto os hayáis unido."
+    ),
     "join_notice": (
         "{mention}, para escribir en <b>{group}</b> únete primero a {channels} "
         "y luego pulsa el botón de abajo."
@@ -259,6 +271,10 @@ ES = {
 }
 
 RU = {
+    "group_notice": (
+        "{mentions}: чтобы писать в <b>{group}</b>, сначала подпишитесь на {channels}. "
+        "Писать можно сразу после подписки."
+    ),
     "join_notice": (
         "{mention}, чтобы писать в <b>{group}</b>, сначала подпишитесь на {channels}, "
         "затем нажмите кнопку ниже."

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from chalicelib.enforcement.actions import MemberActions
 from chalicelib.enforcement.context import EventRecorder, UpdateContext
 from chalicelib.enforcement.gate import Gate
 from chalicelib.enforcement.lifecycle import Lifecycle
@@ -22,8 +23,14 @@ class Timeouts:
     """Janitor job handlers for enforcement timeouts."""
 
     def __init__(
-        self, stores: Stores, gate: Gate, lifecycle: Lifecycle, recorder: EventRecorder
+        self,
+        stores: Stores,
+        gate: Gate,
+        lifecycle: Lifecycle,
+        recorder: EventRecorder,
+        actions: MemberActions,
     ) -> None:
+        self._actions = actions
         self._stores = stores
         self._gate = gate
         self._lifecycle = lifecycle
@@ -34,6 +41,7 @@ class Timeouts:
         return {
             "kick_unverified": self.kick_unverified,
             "decline_join_request": self.decline_join_request,
+            "group_notice": self.group_notice,
         }
 
     def _context(self, job: JobRecord, api: Any) -> UpdateContext | None:
@@ -73,3 +81,12 @@ class Timeouts:
             self._lifecycle.decline_expired(
                 ctx, int(job.payload["chat_id"]), int(job.payload["user_id"])
             )
+
+    def group_notice(self, job: JobRecord, api: Any) -> None:
+        """The shared notice for members muted during a raid without one of their own."""
+        ctx = self._context(job, api)
+        if ctx is None:
+            return
+        group = self._gate.protected_group(ctx.bot_id, int(job.payload["chat_id"]))
+        if group is not None:
+            self._actions.post_group_notice(ctx, group)

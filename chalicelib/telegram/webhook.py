@@ -20,7 +20,7 @@ from telegram import Update
 from chalicelib.crypto import Keyring, same_secret
 from chalicelib.enforcement.context import TtlCache, UpdateContext
 from chalicelib.enforcement.router import UpdateRouter
-from chalicelib.errors import NezukoError, NotFound, TransientError
+from chalicelib.errors import Conflict, NezukoError, NotFound, TransientError
 from chalicelib.observability import logger, metrics
 from chalicelib.store.ports import BotStore
 from chalicelib.store.records import BotRecord
@@ -162,6 +162,10 @@ class WebhookHandler:
             outcome = self._router.route(ctx, update)
         except TransientError:
             raise
+        except Conflict as exc:
+            # Another delivery changed this member's ledger while we acted (our notice, if
+            # any, was taken back): let Telegram redeliver; the retry sees the new state.
+            raise TransientError("concurrent update of the same member") from exc
         except NezukoError as exc:
             # Retrying will not help (bad request, forbidden): record and acknowledge.
             logger.warning("update failed", extra={"error": type(exc).__name__, "detail": str(exc)})

@@ -138,7 +138,8 @@ def scenario(world: DemoWorld, sandbox_url: str, rest_url: str) -> list[str]:
             "send_message_as",
             {"chat_id": world.bot_id, "user_id": world.operator_id, "text": "/login"},
         ),
-        f'curl -s "$S/_sandbox/messages?chat_id={world.operator_id}" | grep -o "http[^\\"]*#login=[^\\"]*"',
+        f'curl -s "$S/_sandbox/messages?chat_id={world.operator_id}"'
+        ' | grep -o "http[^\\"]*#login=[^\\"]*"',
         "# a websocket ticket for the live feed (local only): connect to the websocket URL",
         f"curl -s -X POST {rest_url}/_local/ticket; echo",
     ]

@@ -89,6 +89,8 @@ def bind_websocket_api(app: Chalice, management_url: str, *, region: str = "us-e
     )
     parts = urlsplit(management_url)
     websocket_api.configure(parts.netloc, parts.path.strip("/"))
+    # Chalice caches its client on first use: drop it, or a rebind would keep the old endpoint.
+    websocket_api._client = None
 
 
 class LocalManagementSession:

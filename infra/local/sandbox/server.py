@@ -25,6 +25,10 @@ class _HttpServer(ThreadingHTTPServer):
 
 
 class _Handler(BaseHTTPRequestHandler):
+    # Headers and body go out in separate writes: without this, Nagle + delayed ACK
+    # add ~40 ms to every request.
+    disable_nagle_algorithm = True
+
     server: _HttpServer
     protocol_version = "HTTP/1.1"
 

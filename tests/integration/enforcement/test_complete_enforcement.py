@@ -233,3 +233,25 @@ def test_posting_as_a_channel_is_deleted_by_default(protected: Harness) -> None:
     message = h.sandbox.send_message_as(h.group, bob, "promo", sender_chat_id=own)
     assert message["message_id"] not in [m["message_id"] for m in h.sandbox.messages(h.group)]
     assert [e.reason for e in h.events("sender_chat_blocked")] == ["policy_delete"]
+
+
+def test_a_raid_is_told_in_shared_notices_not_dropped(protected: Harness) -> None:
+    h = protected
+    # Given 25 people join within a minute (Telegram allows ~20 messages a minute per group)
+    raiders = [h.user(f"Raider{i}") for i in range(25)]
+    for user_id in raiders:
+        h.sandbox.join(h.group, user_id, wait=False)
+    h.sandbox.wait_idle(60)
+    own = [u for u in raiders if h.notices_for(u)]
+    assert len(own) == 20
+    assert all(not h.can_write(u) for u in raiders)
+    # When the next minute's janitor runs
+    h.clock.advance(61)
+    h.janitor()
+    # Then the other five are named in one shared notice with the join button
+    shared = [m for m in h.bot_messages() if "Raider" in m["text"] and "nz:v:" not in str(m)]
+    (notice,) = shared
+    named = {u for u in raiders if f"tg://user?id={u}" in str(notice.get("entities"))}
+    assert named == set(raiders) - set(own)
+    buttons = [b for row in notice["reply_markup"]["inline_keyboard"] for b in row]
+    assert [b.get("url") for b in buttons] == ["https://t.me/news_channel"]

@@ -1,0 +1,1 @@
+"""Nezuko benchmarks: ``python -m bench`` (see docs/benchmarks.md). Measures; never asserts."""
