@@ -70,6 +70,15 @@ class Gate:
             return None
         return group
 
+    def cached_member(self, bot_id: int, chat_id: int, user_id: int) -> bool:
+        """Does this container know, without I/O, that the group is protected and the user
+        is a verified member? (Then their message needs nothing from us.)"""
+        group = self._groups.get((bot_id, chat_id))
+        if group is None or not group.enabled or not group.required_channels:
+            return False
+        hit = self._checker.cached(bot_id, chat_id, user_id, None)
+        return hit is not None and hit[0] == MEMBER
+
     def forget_group(self, bot_id: int, chat_id: int) -> None:
         """Drop the cached group after a change made in this container."""
         self._groups.forget((bot_id, chat_id))

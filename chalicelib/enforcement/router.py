@@ -9,6 +9,7 @@ from chalicelib.enforcement.context import EventRecorder, UpdateContext
 from chalicelib.enforcement.gate import Gate
 from chalicelib.enforcement.lifecycle import JOIN_PREFIX, Lifecycle
 from chalicelib.enforcement.membership import counts_as_member
+from chalicelib.store.records import BotRecord
 
 GROUP_TYPES = ("group", "supergroup")
 
@@ -82,6 +83,26 @@ class UpdateRouter:
         if update.my_chat_member is not None:
             return self._lifecycle.on_bot_status(ctx, update.my_chat_member)
         return "ignored:kind"
+
+    def without_effects(self, bot: BotRecord, update: Update) -> str | None:
+        """The outcome of ``update`` if handling it certainly does nothing, from this
+        container's memory alone (no I/O); None when it has to be handled for real."""
+        message = update.message or update.edited_message
+        if message is None or message.chat.type not in GROUP_TYPES:
+            return None
+        user = message.from_user
+        if (
+            user is None
+            or user.is_bot
+            or message.sender_chat is not None
+            or message.new_chat_members
+            or is_service_message(message)
+            or parse_command(message, bot.username) is not None
+        ):
+            return None
+        if self._gate.cached_member(bot.bot_id, message.chat.id, user.id):
+            return "allowed:cached"
+        return None
 
     def _message(self, ctx: UpdateContext, message: Message) -> str:
         chat = message.chat

@@ -15,6 +15,7 @@ from websockets.sync.client import connect
 from chalicelib.config import Settings
 from tests.reliability.stack import ORIGIN, AppStack, app_stack
 from tests.support.harness import GROUP_RIGHTS
+from tests.support.logs import captured_logs
 
 pytestmark = pytest.mark.integration
 WAIT = 15.0  # a safety net, not a measurement
@@ -32,6 +33,30 @@ def test_a_full_scenario_logs_no_token_secret_or_session(
     from chalicelib import container
 
     caplog.set_level(logging.INFO)  # the configured level (NEZUKO_LOG_LEVEL=INFO)
+    with captured_logs(logging.INFO) as stream:
+        session, bot, bot_id, ticket, pages, live = _scenario(stack)
+    # Then it all worked ...
+    assert [p.status_code for p in pages if p.status_code != 200] == []
+    assert all(m.get("event", {}).get("bot_id") == bot_id for m in live)
+    # ... and no log line holds the bot token, its secret half, the webhook secret or a session
+    record = container.stores().bots.get(bot_id)
+    webhook_secret = container.keyring().decrypt(record.webhook_secret_ciphertext)
+    out, err = capfd.readouterr()
+    logs = stream.getvalue() + out + err + caplog.text
+    logs += "".join(str(r.__dict__) for r in caplog.records)
+    assert "decision" in logs  # the scan saw the app's own log lines
+    for name, secret in {
+        "token": bot["token"],
+        "token secret": bot["token"].split(":", 1)[1],
+        "webhook secret": webhook_secret,
+        "session": session,
+        "ticket": ticket,
+    }.items():
+        assert secret not in logs, f"the {name} reached the logs"
+
+
+def _scenario(stack: AppStack) -> tuple[str, dict, int, str, list, list]:
+    """Operator adds a bot, members come and go, the dashboard reads everything."""
     sb = stack.sandbox
     bot_id = 7 * 10**9 + secrets.randbelow(10**9)
     bot = sb.create_bot(
@@ -87,20 +112,4 @@ def test_a_full_scenario_logs_no_token_secret_or_session(
             )
         ]
         api.post("/api/auth/logout")
-    # Then it all worked ...
-    assert [p.status_code for p in pages if p.status_code != 200] == []
-    assert all(m.get("event", {}).get("bot_id") == bot_id for m in live)
-    # ... and no log line holds the bot token, its secret half, the webhook secret or a session
-    record = container.stores().bots.get(bot_id)
-    webhook_secret = container.keyring().decrypt(record.webhook_secret_ciphertext)
-    out, err = capfd.readouterr()
-    logs = out + err + caplog.text + "".join(str(r.__dict__) for r in caplog.records)
-    assert "decision" in logs  # the scan saw the app's own log lines
-    for name, secret in {
-        "token": bot["token"],
-        "token secret": bot["token"].split(":", 1)[1],
-        "webhook secret": webhook_secret,
-        "session": session,
-        "ticket": ticket,
-    }.items():
-        assert secret not in logs, f"the {name} reached the logs"
+    return session, bot, bot_id, ticket, pages, live

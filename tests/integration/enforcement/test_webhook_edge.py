@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import io
 import json
-import logging
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,12 +13,13 @@ from chalicelib.crypto import Keyring
 from chalicelib.enforcement.commands import Commands
 from chalicelib.enforcement.context import EventRecorder
 from chalicelib.enforcement.router import UpdateRouter
-from chalicelib.observability import logger
 from chalicelib.store.bundle import dynamo_stores
-from chalicelib.store.schema import bind
+from chalicelib.store.schema import Tables, bind
 from chalicelib.telegram.once import MemoryRunOnce
 from chalicelib.telegram.webhook import WebhookHandler
+from infra.local.sandbox import Sandbox
 from tests.support.harness import Harness
+from tests.support.logs import captured_logs
 
 pytestmark = pytest.mark.integration
 FIXTURES = sorted((Path(__file__).parents[2] / "fixtures" / "updates").glob("*.json"))
@@ -175,16 +175,7 @@ def test_dynamodb_unreachable_gives_a_503(h: Harness) -> None:
 
 def test_no_token_or_secret_reaches_the_logs(h: Harness) -> None:
     # Given every logger (ours in JSON, httpx, botocore, ...) recorded at DEBUG
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(logger.registered_formatter)
-    handler.setLevel(logging.DEBUG)
-    watched = [logging.getLogger(), logging.getLogger(logger.name)]
-    levels = [w.level for w in watched]
-    for w in watched:
-        w.addHandler(handler)
-        w.setLevel(logging.DEBUG)
-    try:
+    with captured_logs() as stream:
         # When a full scenario runs, including a Telegram timeout
         h.protect()
         ann = h.user("Ann")
@@ -192,13 +183,63 @@ def test_no_token_or_secret_reaches_the_logs(h: Harness) -> None:
         h.sandbox.fail_next("getChatMember", "timeout")
         h.say(h.user("Bob", in_group=True), "hello")
         h.sandbox.join(h.channel, ann)
-    finally:
-        for w, level in zip(watched, levels, strict=True):
-            w.removeHandler(handler)
-            w.setLevel(level)
     logs = stream.getvalue()
     # Then the decisions were logged, and neither the token nor the webhook secret was
     token = h.bot["token"]
     assert '"message":"decision"' in logs.replace(" ", "")
     assert token not in logs and token.split(":")[1] not in logs
     assert _secret(h) not in logs
+
+
+class _CountingOnce:
+    """A RunOnce that remembers which updates needed a run-once record."""
+
+    def __init__(self) -> None:
+        self.inner = MemoryRunOnce()
+        self.keys: list[str] = []
+
+    def run(self, key: str, work, lambda_context=None) -> dict:  # type: ignore[no-untyped-def]
+        self.keys.append(key)
+        return self.inner.run(key, work, lambda_context)
+
+
+@pytest.fixture
+def counted(tables: Tables, ddb_settings: Settings) -> Iterator[tuple[Harness, _CountingOnce]]:
+    once = _CountingOnce()
+    harness = Harness(
+        sandbox=Sandbox(retry_delays=(0.05, 0.1)),
+        stores=dynamo_stores(tables),
+        settings=ddb_settings,
+        keyring=Keyring.from_spec(Keyring.new_key_spec("t1")),
+        once=once,
+    )
+    try:
+        yield harness, once
+    finally:
+        harness.close()
+
+
+def test_a_verified_members_messages_need_no_run_once_record(
+    counted: tuple[Harness, _CountingOnce],
+) -> None:
+    # Given a webhook that counts run-once records, and a subscribed member
+    h, once = counted
+    h.protect()
+    ann = h.user("Ann", in_group=True)
+    h.subscribe(ann)
+    # When she writes three messages
+    for text in ("a", "b", "c"):
+        h.say(ann, text)
+    # Then only the first (the one that checked her) was handled under a run-once record
+    outcomes = [r.body.get("outcome") for r in h.webhook.results[-3:]]
+    assert outcomes == ["allowed", "allowed:cached", "allowed:cached"]
+    assert len(once.keys) == 2  # /protect and Ann's first message
+
+
+def test_a_command_from_a_verified_member_is_still_handled(h: Harness) -> None:
+    h.protect()
+    ann = h.user("Ann", in_group=True)
+    h.subscribe(ann)
+    h.say(ann, "hello")
+    h.say(ann, "/help")
+    assert "/protect" in h.last_bot_text()
