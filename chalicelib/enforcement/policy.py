@@ -19,6 +19,8 @@ PERMISSION_FIELDS = (
     "can_send_polls",
     "can_send_other_messages",
     "can_add_web_page_previews",
+    "can_react_to_messages",
+    "can_edit_tag",
     "can_change_info",
     "can_invite_users",
     "can_pin_messages",
@@ -90,14 +92,21 @@ class GroupSettings(BaseModel):
             raise InvalidInput(f"{field}: {first['msg']}", field=field) from None
 
 
+def _permission_values(source: dict[str, Any]) -> dict[str, bool]:
+    """Every known permission (missing = False) and any newer ``can_*`` flag Telegram sent,
+    so restoring never drops a right we do not know of yet."""
+    values = {name: bool(source.get(name, False)) for name in PERMISSION_FIELDS}
+    values.update({k: v for k, v in source.items() if k.startswith("can_") and isinstance(v, bool)})
+    return values
+
+
 def default_permissions(chat: dict[str, Any]) -> dict[str, bool]:
-    """The group's default member permissions from a ``getChat`` answer (missing = False)."""
-    permissions = chat.get("permissions") or {}
-    return {name: bool(permissions.get(name, False)) for name in PERMISSION_FIELDS}
+    """The group's default member permissions from a ``getChat`` answer."""
+    return _permission_values(chat.get("permissions") or {})
 
 
 def permissions_of(member: dict[str, Any]) -> dict[str, bool] | None:
     """The explicit permissions of a ``restricted`` ChatMember, else None."""
     if member.get("status") != "restricted":
         return None
-    return {name: bool(member.get(name, False)) for name in PERMISSION_FIELDS}
+    return _permission_values(member)

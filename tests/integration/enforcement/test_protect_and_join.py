@@ -134,3 +134,25 @@ def test_unmute_restores_what_the_group_allows_and_never_more(h: Harness) -> Non
     member = h.status(ann)
     assert h.can_write(ann)
     assert not member.get("can_send_polls", False)
+
+
+def test_unmute_keeps_every_right_the_group_gives_reactions_included(h: Harness) -> None:
+    # Given a group whose members may send messages and react (a Bot API 10 permission)
+    h.protect()
+    h.sandbox.api_call(
+        h.bot["token"],
+        "setChatPermissions",
+        {
+            "chat_id": h.group,
+            "permissions": {"can_send_messages": True, "can_react_to_messages": True},
+            "use_independent_chat_permissions": True,
+        },
+    )
+    ann = h.user("Ann")
+    h.sandbox.join(h.group, ann)
+    assert not h.status(ann).get("can_react_to_messages", False)  # muted: no reactions either
+    # When she is let in
+    h.sandbox.join(h.channel, ann)
+    # Then she may react again
+    member = h.status(ann)
+    assert member["status"] == "member" or member.get("can_react_to_messages") is True
