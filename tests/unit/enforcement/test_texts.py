@@ -73,18 +73,3 @@ def test_a_template_is_plain_text_around_the_escaped_values() -> None:
 def test_a_broken_stored_template_falls_back_to_the_default_notice() -> None:
     body = texts.render_notice("{oops}", "en", mention="M", group="G", channels="@c")
     assert body.startswith("M, to write in <b>G</b>")
-
-
-def test_stored_settings_with_bad_values_fall_back_per_field() -> None:
-    settings = GroupSettings.load({"notice_ttl": -5, "unknown_policy": "hold", "x": 1})
-    assert (settings.notice_ttl, settings.unknown_policy) == (60, "hold")
-
-
-def test_restored_permissions_keep_rights_newer_than_our_list() -> None:
-    from chalicelib.enforcement.policy import default_permissions, permissions_of
-
-    chat = {"permissions": {"can_send_messages": True, "can_do_something_new": True}}
-    restored = default_permissions(chat)
-    assert restored["can_send_messages"] and restored["can_do_something_new"]
-    assert restored["can_react_to_messages"] is False  # known, not granted: stays off
-    assert permissions_of({"status": "member"}) is None
