@@ -64,6 +64,23 @@ class QuietHTTPServer(ThreadingHTTPServer):
         logger.exception("error while serving %s", client_address)
 
 
+def serve_in_background(server: QuietHTTPServer, name: str) -> threading.Thread:
+    """Serve ``server`` on a daemon thread (a short poll interval keeps shutdown quick)."""
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), name=name, daemon=True)
+    thread.start()
+    return thread
+
+
+def shut_down(server: QuietHTTPServer | None, thread: threading.Thread | None) -> None:
+    """Stop serving, close the socket and wait for the thread (no error when not started)."""
+    if server is None:
+        return
+    server.shutdown()
+    server.server_close()
+    if thread is not None:
+        thread.join(timeout=5)
+
+
 def make_thread_safe(app: Chalice) -> None:
     """Give ``app`` a thread-local ``current_request``, as ``chalice local`` does.
 
@@ -121,21 +138,13 @@ class RestServer:
         make_thread_safe(self.app)
         handler_class = _handler_class(self)
         self._server = QuietHTTPServer((self.host, self.port), handler_class)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.05,), name="rest-server", daemon=True
-        )
-        self._thread.start()
+        self._thread = serve_in_background(self._server, "rest-server")
         return self
 
     def stop(self) -> None:
         """Stop serving and close the socket."""
         server, self._server = self._server, None
-        if server is None:
-            return
-        server.shutdown()
-        server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        shut_down(server, self._thread)
 
     def find_mount(self, path: str) -> MountHandler | None:
         """The mounted handler for ``path``, if any."""

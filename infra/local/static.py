@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from infra.local.ports import free_port, require_free_port
-from infra.local.rest import QuietHTTPServer
+from infra.local.rest import QuietHTTPServer, serve_in_background, shut_down
 
 _EXTRA_TYPES = {
     ".js": "text/javascript",
@@ -88,21 +88,13 @@ class StaticServer:
             server_owner = owner
 
         self._server = QuietHTTPServer((self.host, self.port), Handler)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.05,), name="static-server", daemon=True
-        )
-        self._thread.start()
+        self._thread = serve_in_background(self._server, "static-server")
         return self
 
     def stop(self) -> None:
         """Stop serving and close the socket."""
         server, self._server = self._server, None
-        if server is None:
-            return
-        server.shutdown()
-        server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        shut_down(server, self._thread)
 
     def lookup(self, url_path: str) -> tuple[int, str, bytes, dict[str, str]]:
         """Status, content type, body and extra headers for a GET of ``url_path``."""
