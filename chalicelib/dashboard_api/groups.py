@@ -26,7 +26,7 @@ from chalicelib.dashboard_api.scope import Scope
 from chalicelib.enforcement.policy import GroupSettings
 from chalicelib.errors import InvalidInput, NotFound
 from chalicelib.store.bundle import Stores
-from chalicelib.store.records import BotRecord, ChannelRef, GroupRecord
+from chalicelib.store.records import BotRecord, ChannelRef, GroupRecord, JobRecord
 from chalicelib.telegram.errors import BotApiError
 
 MAX_CHANNELS = 10
@@ -155,7 +155,7 @@ class GroupAdmin:
     ) -> GroupDetailOut:
         """Turn enforcement in a group on or off (links follow, so channel events do too).
 
-        Mutes applied while the group was on are not lifted here: see docs/operator-api.md.
+        Switching off also lifts our mutes, through the janitor (``release_group`` jobs).
         """
         bot, group = scope.group(bot_id, chat_id)
         if group.enabled != enabled:
@@ -163,6 +163,16 @@ class GroupAdmin:
             group.updated_at = self._clock()
             group = self._stores.groups.save(group)
             self._on_change(group.bot_id, group.chat_id)
+            if not enabled:
+                # As /unprotect does: our mutes go too (the janitor lifts them in batches).
+                self._stores.jobs.put(
+                    JobRecord(
+                        kind="release_group",
+                        due_at=self._clock(),
+                        payload={"bot_id": bot_id, "chat_id": chat_id},
+                        job_id=f"release-{bot_id}-{chat_id}",
+                    )
+                )
             channel_ids = [c.chat_id for c in group.required_channels] if enabled else []
             self._stores.links.set_links(bot_id, chat_id, channel_ids)
             self._audit(scope, bot, group, "group_enabled" if enabled else "group_disabled", {})

@@ -197,6 +197,35 @@ class MemberActions:
         self.delete_later(ctx.bot_id, group.chat_id, message_id, settings.notice_ttl)
         return len(named)
 
+    def release_mutes(self, ctx: UpdateContext, chat_id: int, *, limit: int) -> tuple[int, bool]:
+        """Lift up to ``limit`` of our mutes in a group (protection switched off); returns
+        how many were lifted and whether more are left for another pass."""
+        muted = self._stores.members.list_for_group(ctx.bot_id, chat_id, muted_only=True)
+        lifted = 0
+        for ledger in muted[:limit]:
+            try:
+                self.lift(ctx, ledger)
+                self.withdraw_notice(ctx, ledger)
+                self._stores.members.save(ledger)
+                lifted += 1
+            except NezukoError as exc:
+                logger.warning(
+                    "could not lift a mute",
+                    extra={"user_id": ledger.user_id, "error": type(exc).__name__},
+                )
+        return lifted, len(muted) > limit
+
+    def release_later(self, bot_id: int, chat_id: int) -> None:
+        """Have the janitor lift the rest of a group's mutes, in bounded passes."""
+        self._stores.jobs.put(
+            JobRecord(
+                kind="release_group",
+                due_at=self._clock(),
+                payload={"bot_id": bot_id, "chat_id": chat_id},
+                job_id=f"release-{bot_id}-{chat_id}",
+            )
+        )
+
     def delete_later(self, bot_id: int, chat_id: int, message_id: int, ttl: float) -> None:
         """Schedule a message deletion for the janitor (never sleep in a Lambda)."""
         self._stores.jobs.put(

@@ -18,8 +18,7 @@ from chalicelib.enforcement.actions import MemberActions
 from chalicelib.enforcement.context import EventRecorder, UpdateContext
 from chalicelib.enforcement.gate import ADMIN_STATUSES, Gate
 from chalicelib.enforcement.policy import GroupSettings
-from chalicelib.errors import InvalidInput, NezukoError, RateLimited
-from chalicelib.observability import logger
+from chalicelib.errors import InvalidInput, RateLimited
 from chalicelib.store.bundle import Stores
 from chalicelib.store.records import ChannelRef, GroupRecord
 from chalicelib.telegram.errors import BotApiError
@@ -299,20 +298,9 @@ class Commands:
         self._stores.groups.save(group)
         self._stores.links.set_links(ctx.bot_id, group.chat_id, [])
         self._gate.forget_group(ctx.bot_id, group.chat_id)
-        lifted = 0
-        for ledger in self._stores.members.list_for_group(
-            ctx.bot_id, group.chat_id, muted_only=True
-        )[:UNPROTECT_INLINE_LIMIT]:
-            try:
-                self._actions.lift(ctx, ledger)
-                self._actions.withdraw_notice(ctx, ledger)
-                self._stores.members.save(ledger)
-                lifted += 1
-            except NezukoError as exc:
-                logger.warning(
-                    "could not lift a mute",
-                    extra={"user_id": ledger.user_id, "error": type(exc).__name__},
-                )
+        lifted, more = self._actions.release_mutes(ctx, group.chat_id, limit=UNPROTECT_INLINE_LIMIT)
+        if more:
+            self._actions.release_later(ctx.bot_id, group.chat_id)
         self._recorder.record(
             ctx,
             "group_unprotected",

@@ -31,6 +31,7 @@ from chalicelib.store.records import GroupRecord, JobRecord, MemberRecord
 from chalicelib.telegram.errors import TelegramBadRequest
 
 BUTTON_COOLDOWN = 3.0  # seconds between two checks from one member's button
+RECHECK_AFTER = (300, 900, 3600)  # seconds after a mute when we look again ourselves
 ADMIN_STATUSES = ("creator", "administrator")
 
 
@@ -196,7 +197,7 @@ class Gate:
         self._actions.delete_message(ctx, group.chat_id, message.message_id)
         muted = self._actions.mute(ctx, ledger, current)
         if muted:
-            self.schedule_kick(ctx, group, ledger)
+            self.after_mute(ctx, group, ledger)
         sent = self._actions.notify(
             ctx,
             group,
@@ -293,7 +294,7 @@ class Gate:
             self._record(ctx, "membership_unknown", group, user.id, verdict, reason=via)
             return "unknown"
         if self._actions.mute(ctx, ledger, None):
-            self.schedule_kick(ctx, group, ledger)
+            self.after_mute(ctx, group, ledger)
         sent = self._actions.notify(
             ctx,
             group,
@@ -388,7 +389,8 @@ class Gate:
         if not counts_as_member(current) and current.get("status") != "restricted":
             return "not_in_group"
         missing = [c for c in group.required_channels if c.chat_id == channel_id]
-        self._actions.mute(ctx, ledger, current)
+        if self._actions.mute(ctx, ledger, current):
+            self.after_mute(ctx, group, ledger)
         sent = self._actions.notify(
             ctx,
             group,
@@ -497,18 +499,44 @@ class Gate:
             return False  # already approved, declined or withdrawn
         return True
 
-    def schedule_kick(self, ctx: UpdateContext, group: GroupRecord, ledger: MemberRecord) -> None:
-        """With kick-after on, remove the member later unless they are verified by then."""
-        minutes = GroupSettings.load(group.settings).kick_after_minutes
-        if not minutes:
-            return
+    def after_mute(self, ctx: UpdateContext, group: GroupRecord, ledger: MemberRecord) -> None:
+        """Work that follows a new mute: a re-check later (a safety net for a channel join
+        Telegram did not tell us about) and, with kick-after on, the kick."""
+        payload = {"bot_id": ctx.bot_id, "chat_id": group.chat_id, "user_id": ledger.user_id}
         self._stores.jobs.put(
             JobRecord(
-                kind="kick_unverified",
-                due_at=self._clock() + minutes * 60,
-                payload={"bot_id": ctx.bot_id, "chat_id": group.chat_id, "user_id": ledger.user_id},
+                kind="recheck_member",
+                due_at=self._clock() + RECHECK_AFTER[0],
+                payload={**payload, "attempt": 0},
             )
         )
+        minutes = GroupSettings.load(group.settings).kick_after_minutes
+        if minutes:
+            self._stores.jobs.put(
+                JobRecord(
+                    kind="kick_unverified", due_at=self._clock() + minutes * 60, payload=payload
+                )
+            )
+
+    def recheck(self, ctx: UpdateContext, chat_id: int, user_id: int) -> str:
+        """A scheduled re-check of a member we muted: let them in if they have joined."""
+        group = self.protected_group(ctx.bot_id, chat_id)
+        ledger = self._stores.members.find(ctx.bot_id, chat_id, user_id)
+        if group is None or ledger is None or not ledger.muted:
+            return "done"
+        verdict = self._checker.check(
+            ctx.api, ctx.bot_id, chat_id, user_id, group.required_channels, fresh=True
+        )
+        self.apply_verdict(ledger, verdict)
+        if verdict.status != MEMBER:
+            self.save_ledger(ctx, ledger, notice_sent=False)
+            return "still_muted"
+        self._actions.lift(ctx, ledger)
+        self._actions.withdraw_notice(ctx, ledger)
+        self.approve_join_request(ctx, ledger)
+        self.save_ledger(ctx, ledger, notice_sent=False)
+        self._record(ctx, "unmuted_on_recheck", group, user_id, verdict, reason="recheck")
+        return "unmuted"
 
     def remove_bot(
         self, ctx: UpdateContext, group: GroupRecord, bot: User, message_id: int | None

@@ -8,7 +8,7 @@ from typing import Any
 
 from chalicelib.enforcement.actions import MemberActions
 from chalicelib.enforcement.context import EventRecorder, UpdateContext
-from chalicelib.enforcement.gate import Gate
+from chalicelib.enforcement.gate import RECHECK_AFTER, Gate
 from chalicelib.enforcement.lifecycle import Lifecycle
 from chalicelib.enforcement.membership import MEMBER
 from chalicelib.errors import NotFound
@@ -17,6 +17,7 @@ from chalicelib.store.records import JobRecord
 from chalicelib.telegram.errors import TelegramBadRequest
 
 JobHandler = Callable[[JobRecord, Any], None]
+RELEASE_BATCH = 100  # mutes lifted per janitor pass (Telegram allows ~30 calls/s per bot)
 
 
 class Timeouts:
@@ -42,6 +43,8 @@ class Timeouts:
             "kick_unverified": self.kick_unverified,
             "decline_join_request": self.decline_join_request,
             "group_notice": self.group_notice,
+            "recheck_member": self.recheck_member,
+            "release_group": self.release_group,
         }
 
     def _context(self, job: JobRecord, api: Any) -> UpdateContext | None:
@@ -90,3 +93,34 @@ class Timeouts:
         group = self._gate.protected_group(ctx.bot_id, int(job.payload["chat_id"]))
         if group is not None:
             self._actions.post_group_notice(ctx, group)
+
+    def recheck_member(self, job: JobRecord, api: Any) -> None:
+        """Look again at a member we muted; keep looking a few times while still muted."""
+        ctx = self._context(job, api)
+        if ctx is None:
+            return
+        chat_id, user_id = int(job.payload["chat_id"]), int(job.payload["user_id"])
+        attempt = int(job.payload.get("attempt", 0))
+        if self._gate.recheck(ctx, chat_id, user_id) != "still_muted":
+            return
+        if attempt + 1 < len(RECHECK_AFTER):
+            self._stores.jobs.put(
+                JobRecord(
+                    kind="recheck_member",
+                    due_at=job.due_at + RECHECK_AFTER[attempt + 1],
+                    payload={**job.payload, "attempt": attempt + 1},
+                )
+            )
+
+    def release_group(self, job: JobRecord, api: Any) -> None:
+        """Lift our mutes in a group whose protection was switched off, a batch at a time."""
+        ctx = self._context(job, api)
+        if ctx is None:
+            return
+        chat_id = int(job.payload["chat_id"])
+        group = self._stores.groups.find(ctx.bot_id, chat_id)
+        if group is not None and group.enabled:
+            return  # switched on again meanwhile: the mutes stand
+        _, more = self._actions.release_mutes(ctx, chat_id, limit=RELEASE_BATCH)
+        if more:
+            self._actions.release_later(ctx.bot_id, chat_id)

@@ -255,3 +255,52 @@ def test_a_raid_is_told_in_shared_notices_not_dropped(protected: Harness) -> Non
     assert named == set(raiders) - set(own)
     buttons = [b for row in notice["reply_markup"]["inline_keyboard"] for b in row]
     assert [b.get("url") for b in buttons] == ["https://t.me/news_channel"]
+
+
+def test_a_channel_join_telegram_never_reported_is_caught_by_the_recheck(
+    protected: Harness,
+) -> None:
+    h = protected
+    ann = h.user("Ann")
+    h.sandbox.join(h.group, ann)
+    # Given Ann joined the channel without any update reaching us
+    h.subscribe(ann)
+    # When the re-check five minutes later runs
+    h.clock.advance(301)
+    h.janitor()
+    # Then she is let in and the notice is gone
+    assert h.can_write(ann)
+    assert h.notices_for(ann) == []
+    assert [e.type for e in h.events("unmuted_on_recheck")] == ["unmuted_on_recheck"]
+
+
+def test_the_recheck_looks_again_later_while_the_member_is_still_out(protected: Harness) -> None:
+    h = protected
+    ann = h.user("Ann")
+    h.sandbox.join(h.group, ann)
+    h.clock.advance(301)
+    h.janitor()
+    assert not h.can_write(ann)
+    h.subscribe(ann)
+    h.clock.advance(901)
+    h.janitor()
+    assert h.can_write(ann)
+
+
+def test_switching_protection_off_elsewhere_lifts_our_mutes_through_the_janitor(
+    protected: Harness,
+) -> None:
+    h = protected
+    ann, bob = h.user("Ann"), h.user("Bob")
+    h.sandbox.join(h.group, ann)
+    h.sandbox.join(h.group, bob)
+    # Given the dashboard switched protection off (what GroupAdmin.set_enabled writes)
+    group = h.stores.groups.get(h.bot_id, h.group)
+    group.enabled = False
+    h.stores.groups.save(group)
+    h.gate.forget_group(h.bot_id, h.group)
+    h.actions.release_later(h.bot_id, h.group)
+    # When the janitor runs
+    h.janitor()
+    # Then both can write again
+    assert h.can_write(ann) and h.can_write(bob)

@@ -66,6 +66,14 @@ def test_changes_from_the_dashboard_reach_the_enforcement_caches_at_once(
     assert scene.changed_groups == [(11, GROUP), (11, GROUP)]
 
 
+def test_switching_a_group_off_schedules_lifting_our_mutes(scene: ApiWorld) -> None:
+    scene.api.groups.set_enabled(scene.api.scope(OPERATOR_A), 11, GROUP, enabled=False)
+    jobs = scene.stores.jobs.due(now=10**12, limit=10)
+    assert [(j.kind, j.payload) for j in jobs] == [
+        ("release_group", {"bot_id": 11, "chat_id": GROUP})
+    ]
+
+
 def test_a_settings_change_is_saved_and_audited_with_its_diff(scene: ApiWorld) -> None:
     detail = scene.api.groups.update_settings(
         scene.api.scope(OPERATOR_A), 11, GROUP, {"notice_ttl": 120, "allow_bots": True}
