@@ -61,10 +61,10 @@ format: setup
 	$(BIN)/ruff check --fix .
 
 deploy: setup ## deploy STAGE (infra stack, chalice deploy, dashboard, webhooks): see docs/deploy.md
-	$(BIN)/python -m infra.aws.deploy --stage $(STAGE)
+	$(BIN)/python -m infra.aws.deploy --stage $(STAGE) $(ARGS)
 
 destroy: setup ## remove STAGE (prod tables are retained)
-	$(BIN)/python -m infra.aws.destroy --stage $(STAGE)
+	$(BIN)/python -m infra.aws.destroy --stage $(STAGE) $(ARGS)
 
 render: setup ## write the infra CloudFormation template of STAGE to infra/aws/build/
 	$(BIN)/python -m infra.aws.render --stage $(STAGE)
