@@ -160,6 +160,7 @@ def lifecycle() -> Any:
 @functools.cache
 def webhook() -> WebhookHandler:
     """The Telegram webhook edge."""
+    from chalicelib.enforcement.button import JoinedButton
     from chalicelib.enforcement.commands import Commands
     from chalicelib.enforcement.router import UpdateRouter
     from chalicelib.telegram.once import PowertoolsRunOnce
@@ -167,7 +168,8 @@ def webhook() -> WebhookHandler:
 
     s = settings()
     commands = Commands(stores(), gate(), actions(), recorder(), login=auth)
-    router = UpdateRouter(gate(), commands, recorder(), lifecycle())
+    button = JoinedButton(stores(), gate(), checker(), actions())
+    router = UpdateRouter(gate(), commands, recorder(), lifecycle(), button)
     once = PowertoolsRunOnce(s.table_name("idempotency"), dynamodb_client())
     return WebhookHandler(
         stores().bots, keyring(), router, once, http=http(), api_url=s.telegram_api_url

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 import time
 from collections.abc import Callable
 from typing import Any
 
-from telegram import CallbackQuery, ChatMemberUpdated, Message, User
+from telegram import ChatMemberUpdated, Message, User
 
-from chalicelib.enforcement import texts
 from chalicelib.enforcement.actions import MemberActions
 from chalicelib.enforcement.context import (
     TELEGRAM_SERVICE_IDS,
@@ -30,7 +28,6 @@ from chalicelib.store.bundle import Stores
 from chalicelib.store.records import GroupRecord, JobRecord, MemberRecord
 from chalicelib.telegram.errors import TelegramBadRequest
 
-BUTTON_COOLDOWN = 3.0  # seconds between two checks from one member's button
 RECHECK_AFTER = (300, 900, 3600)  # seconds after a mute when we look again ourselves
 ADMIN_STATUSES = ("creator", "administrator")
 
@@ -172,7 +169,7 @@ class Gate:
             if not verdict.cache_hit:
                 self.apply_verdict(ledger, verdict)
                 self.save_ledger(ctx, ledger, notice_sent=False)
-                self._record(ctx, "message_verified", group, user.id, verdict)
+                self.record(ctx, "message_verified", group, user.id, verdict)
             return "allowed"
         if verdict.status == NOT_MEMBER:
             return self._block(ctx, group, message, user, ledger, verdict)
@@ -209,7 +206,7 @@ class Gate:
         )
         self.apply_verdict(ledger, verdict)
         self.save_ledger(ctx, ledger, notice_sent=sent)
-        self._record(
+        self.record(
             ctx,
             "message_blocked",
             group,
@@ -226,7 +223,7 @@ class Gate:
         policy = GroupSettings.load(group.settings).unknown_policy
         if policy == "hold":
             self._actions.delete_message(ctx, group.chat_id, message.message_id)
-        self._record(
+        self.record(
             ctx,
             "membership_unknown",
             group,
@@ -287,11 +284,11 @@ class Gate:
         if verdict.status == MEMBER:
             ledger.updated_at = self._clock()
             self.save_ledger(ctx, ledger, notice_sent=False)
-            self._record(ctx, "join_verified", group, user.id, verdict, reason=via)
+            self.record(ctx, "join_verified", group, user.id, verdict, reason=via)
             return "verified"
         if verdict.status != NOT_MEMBER:
             self.save_ledger(ctx, ledger, notice_sent=False)
-            self._record(ctx, "membership_unknown", group, user.id, verdict, reason=via)
+            self.record(ctx, "membership_unknown", group, user.id, verdict, reason=via)
             return "unknown"
         if self._actions.mute(ctx, ledger, None):
             self.after_mute(ctx, group, ledger)
@@ -305,7 +302,7 @@ class Gate:
             language=user.language_code,
         )
         self.save_ledger(ctx, ledger, notice_sent=sent)
-        self._record(ctx, "join_muted", group, user.id, verdict, reason=via)
+        self.record(ctx, "join_muted", group, user.id, verdict, reason=via)
         return "muted"
 
     # ----- channel membership --------------------------------------------------------
@@ -356,10 +353,10 @@ class Gate:
         approved = self.approve_join_request(ctx, ledger)
         self.save_ledger(ctx, ledger, notice_sent=False)
         if approved:
-            self._record(ctx, "join_request_approved", group, ledger.user_id, verdict)
+            self.record(ctx, "join_request_approved", group, ledger.user_id, verdict)
             return "approved"
         if lifted:
-            self._record(
+            self.record(
                 ctx,
                 "unmuted_on_channel_join",
                 group,
@@ -414,80 +411,6 @@ class Gate:
         )
         return "muted"
 
-    # ----- the button ----------------------------------------------------------------
-
-    def on_button(self, ctx: UpdateContext, query: CallbackQuery) -> str:
-        """ "I have joined": only for the bound user, throttled, checked live. Always answered."""
-        answered = False
-
-        def answer(key: str, *, alert: bool = False, **values: Any) -> None:
-            nonlocal answered
-            language = query.from_user.language_code
-            ctx.api.call(
-                "answerCallbackQuery",
-                callback_query_id=query.id,
-                text=texts.text(key, language, **values)[:200],
-                show_alert=alert,
-            )
-            answered = True
-
-        try:
-            return self._button(ctx, query, answer)
-        finally:
-            if not answered:
-                # If even this fails the query has expired; nothing more we can do.
-                with contextlib.suppress(NezukoError):
-                    ctx.api.call("answerCallbackQuery", callback_query_id=query.id)
-
-    def _button(self, ctx: UpdateContext, query: CallbackQuery, answer: Callable[..., None]) -> str:
-        data = query.data or ""
-        target = data.removeprefix(texts.VERIFY_PREFIX)
-        if not data.startswith(texts.VERIFY_PREFIX) or not target.isdigit():
-            answer("gone")
-            return "ignored:unknown_button"
-        message = query.message
-        if message is None or not message.is_accessible:
-            answer("gone", alert=True)
-            return "ignored:inaccessible"
-        chat_id = message.chat.id
-        user = query.from_user
-        if user.id != int(target):
-            owner = self._stores.members.find(ctx.bot_id, chat_id, int(target))
-            answer("not_your_button", alert=True, name=(owner.first_name if owner else "") or "")
-            return "ignored:not_owner"
-        group = self.protected_group(ctx.bot_id, chat_id)
-        if group is None:
-            answer("gone", alert=True)
-            return "ignored:not_protected"
-        ledger = self.ledger_for(ctx.bot_id, chat_id, user)
-        now = self._clock()
-        if ledger.last_check_at and now - ledger.last_check_at < BUTTON_COOLDOWN:
-            answer("throttled")
-            return "throttled"
-        self._checker.forget(ctx.bot_id, chat_id, user.id)
-        verdict = self._checker.check(
-            ctx.api, ctx.bot_id, chat_id, user.id, group.required_channels, fresh=True
-        )
-        self.apply_verdict(ledger, verdict)
-        ledger.last_check_at = now
-        if verdict.status == MEMBER:
-            self._actions.lift(ctx, ledger)
-            self._actions.withdraw_notice(ctx, ledger)
-            self._actions.delete_message(ctx, chat_id, message.message_id)
-            self.save_ledger(ctx, ledger, notice_sent=False)
-            answer("verified")
-            self._record(ctx, "verified", group, user.id, verdict, reason="button")
-            return "verified"
-        self.save_ledger(ctx, ledger, notice_sent=False)
-        if verdict.status == NOT_MEMBER:
-            names = ", ".join(c.title or f"@{c.username}" for c in verdict.missing)
-            answer("still_missing", alert=True, channels=names)
-            self._record(ctx, "verify_failed", group, user.id, verdict, reason="button")
-            return "still_missing"
-        answer("cannot_check", alert=True)
-        self._record(ctx, "membership_unknown", group, user.id, verdict, reason="button")
-        return "unknown"
-
     def approve_join_request(self, ctx: UpdateContext, ledger: MemberRecord) -> bool:
         """Approve the member's pending join request, if any (True when approved)."""
         if not ledger.join_request_at:
@@ -535,7 +458,7 @@ class Gate:
         self._actions.withdraw_notice(ctx, ledger)
         self.approve_join_request(ctx, ledger)
         self.save_ledger(ctx, ledger, notice_sent=False)
-        self._record(ctx, "unmuted_on_recheck", group, user_id, verdict, reason="recheck")
+        self.record(ctx, "unmuted_on_recheck", group, user_id, verdict, reason="recheck")
         return "unmuted"
 
     def remove_bot(
@@ -561,7 +484,7 @@ class Gate:
 
     # ----- helpers -------------------------------------------------------------------
 
-    def _record(
+    def record(
         self,
         ctx: UpdateContext,
         type_: str,

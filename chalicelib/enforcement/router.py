@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from telegram import ChatMemberUpdated, Message, Update
 
+from chalicelib.enforcement.button import JoinedButton
 from chalicelib.enforcement.commands import Commands, parse_command
 from chalicelib.enforcement.context import EventRecorder, UpdateContext
 from chalicelib.enforcement.gate import Gate
@@ -57,9 +58,15 @@ class UpdateRouter:
     """Routes updates; returns a short outcome label for logs and the webhook answer."""
 
     def __init__(
-        self, gate: Gate, commands: Commands, recorder: EventRecorder, lifecycle: Lifecycle
+        self,
+        gate: Gate,
+        commands: Commands,
+        recorder: EventRecorder,
+        lifecycle: Lifecycle,
+        button: JoinedButton,
     ) -> None:
         self._gate = gate
+        self._button = button
         self._commands = commands
         self._recorder = recorder
         self._lifecycle = lifecycle
@@ -75,7 +82,7 @@ class UpdateRouter:
                 return self._lifecycle.on_join_button(
                     ctx, query.id, query.from_user.id, query.data or ""
                 )
-            return self._gate.on_button(ctx, query)
+            return self._button.on_button(ctx, query)
         if update.chat_join_request is not None:
             return self._lifecycle.on_join_request(ctx, update.chat_join_request)
         if update.chat_member is not None:

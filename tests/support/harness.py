@@ -19,6 +19,7 @@ from chalicelib.bots import BotRegistry
 from chalicelib.config import Settings
 from chalicelib.crypto import Keyring
 from chalicelib.enforcement.actions import MemberActions
+from chalicelib.enforcement.button import JoinedButton
 from chalicelib.enforcement.commands import Commands
 from chalicelib.enforcement.context import EventRecorder, TtlCache
 from chalicelib.enforcement.gate import Gate
@@ -142,7 +143,13 @@ class Harness:
         self.handler = WebhookHandler(
             self.stores.bots,
             self.keyring,
-            UpdateRouter(self.gate, commands, self.recorder, self.lifecycle),
+            UpdateRouter(
+                self.gate,
+                commands,
+                self.recorder,
+                self.lifecycle,
+                JoinedButton(self.stores, self.gate, self.checker, self.actions, clock=self.clock),
+            ),
             self.once,
             http=self.http,
             api_url=self.server.url,

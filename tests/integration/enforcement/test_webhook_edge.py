@@ -10,6 +10,7 @@ import pytest
 
 from chalicelib.config import Settings
 from chalicelib.crypto import Keyring
+from chalicelib.enforcement.button import JoinedButton
 from chalicelib.enforcement.commands import Commands
 from chalicelib.enforcement.context import EventRecorder
 from chalicelib.enforcement.router import UpdateRouter
@@ -162,7 +163,13 @@ def test_dynamodb_unreachable_gives_a_503(h: Harness) -> None:
     handler = WebhookHandler(
         stores.bots,
         Keyring.from_spec(Keyring.new_key_spec("x")),
-        UpdateRouter(h.gate, Commands(stores, h.gate, h.actions, recorder), recorder, h.lifecycle),
+        UpdateRouter(
+            h.gate,
+            Commands(stores, h.gate, h.actions, recorder),
+            recorder,
+            h.lifecycle,
+            JoinedButton(stores, h.gate, h.checker, h.actions),
+        ),
         MemoryRunOnce(),
         http=h.http,
         api_url=h.server.url,
