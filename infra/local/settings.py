@@ -194,7 +194,10 @@ class LocalSettings:
 
     @property
     def telegram_api_url(self) -> str:
-        return self.sandbox_url if self.sandbox else TELEGRAM_URL
+        # --no-sandbox: real Telegram, or a self-hosted Bot API server named by TELEGRAM_API_URL.
+        return (
+            self.sandbox_url if self.sandbox else self.environ.get("TELEGRAM_API_URL", TELEGRAM_URL)
+        )
 
     def prepare_dirs(self) -> None:
         """Create the data directory tree, or raise naming the fix."""
