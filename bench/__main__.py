@@ -1,6 +1,6 @@
 """``python -m bench``: every benchmark in one invocation; JSON to bench/results/latest.json.
 
-Options: ``--quick`` (small samples, ~1 min), ``--only warm,cold,throughput,raid``,
+Options: ``--quick`` (small samples, ~1 min), ``--only warm,cold,throughput,raid,fanout``,
 ``--samples N`` (per update kind), ``--raid-joins N``, ``--cold-runs N``.
 """
 
@@ -25,7 +25,7 @@ RESULTS = Path(__file__).with_name("results")
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--only", default="warm,cold,throughput,raid")
+    parser.add_argument("--only", default="warm,cold,throughput,raid,fanout")
     parser.add_argument("--samples", type=int, default=None)
     parser.add_argument("--raid-joins", type=int, default=None)
     parser.add_argument("--cold-runs", type=int, default=None)
@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     counter = CountingStream()
     sys.stdout = counter  # the app logs JSON to stdout: count it, keep it out of the table
 
-    from bench import coldstart, cost, raid, throughput, warm
+    from bench import coldstart, cost, fanout, raid, throughput, warm
     from bench.stack import backend
 
     result: dict[str, Any] = {
@@ -70,6 +70,11 @@ def main(argv: list[str] | None = None) -> int:
             if "raid" in only:
                 _say(out, f"raid of {raid_joins} joins ...")
                 result["raid"] = raid.run(b, joins=raid_joins, seconds=10.0 * raid_joins / 1000)
+            if "fanout" in only:
+                _say(out, "live fan-out to N websocket clients ...")
+                result["fanout"] = fanout.run(
+                    b, sizes=(1, 100, 300) if args.quick else (1, 100, 1000)
+                )
         if "warm" in result:
             result["cost"] = cost.estimate(
                 result["warm"], result.get("cold_start"), ROOT / ".chalice" / "config.json"
@@ -164,6 +169,8 @@ def table(r: dict[str, Any]) -> str:
             f"{rd['429_not_honoured']} not honoured; "
             f"deliveries given up {rd['deliveries_given_up']}",
         ]
+    if "fanout" in r:
+        lines += ["", _fanout_table(r["fanout"])]
     if "cost" in r:
         co = r["cost"]
         lines += [
@@ -180,6 +187,25 @@ def table(r: dict[str, Any]) -> str:
                 f"vs VPS+Postgres+Redis ${m['vps_month']:.2f}"
             )
         lines.append(f"  break-even ~{co['break_even_updates_per_month']:,} updates/month")
+    return "\n".join(lines)
+
+
+def _fanout_table(f: dict[str, Any]) -> str:
+    lines = [
+        f"live fan-out ({f['events_per_phase']} events per phase, pump poll "
+        f"{f['pump_poll_interval_ms']} ms):",
+        "| clients (opened/asked) | first p50 ms | first p95 ms | last p50 ms | last p95 ms "
+        "| burst events/s | burst deliveries/s | lost |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for v in f["by_clients"].values():
+        p, bu = v.get("paced", {}), v.get("burst", {})
+        lines.append(
+            f"| {v['opened']}/{v['clients_asked']} | {p.get('first_p50_ms')} "
+            f"| {p.get('first_p95_ms')} | {p.get('last_p50_ms')} | {p.get('last_p95_ms')} "
+            f"| {bu.get('events_per_s')} | {bu.get('deliveries_per_s')} "
+            f"| {v.get('lost_total')} |"
+        )
     return "\n".join(lines)
 
 
