@@ -10,11 +10,10 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable
-from typing import Any
 
 from chalicelib.enforcement import texts
 from chalicelib.enforcement.context import TtlCache, UpdateContext
-from chalicelib.enforcement.policy import MUTED, GroupSettings, default_permissions, permissions_of
+from chalicelib.enforcement.policy import MUTED, GroupSettings, default_permissions
 from chalicelib.errors import Conflict, NezukoError
 from chalicelib.observability import logger
 from chalicelib.store.bundle import Stores
@@ -48,12 +47,8 @@ class MemberActions:
         chat = ctx.api.call("getChat", chat_id=chat_id)
         return self._defaults.put(key, default_permissions(chat or {}))
 
-    def mute(
-        self, ctx: UpdateContext, ledger: MemberRecord, current: dict[str, Any] | None
-    ) -> bool:
-        """Restrict the member unless we already did; remember what to restore."""
-        if ledger.muted:
-            return False
+    def restrict(self, ctx: UpdateContext, ledger: MemberRecord) -> None:
+        """Take every right away from the member (the ledger records it: ``Gate.mute``)."""
         ctx.api.call(
             "restrictChatMember",
             chat_id=ledger.chat_id,
@@ -61,10 +56,6 @@ class MemberActions:
             permissions=MUTED,
             use_independent_chat_permissions=True,
         )
-        ledger.muted = True
-        ledger.muted_at = self._clock()
-        ledger.restore_permissions = permissions_of(current) if current else None
-        return True
 
     def lift(self, ctx: UpdateContext, ledger: MemberRecord) -> bool:
         """Lift *our* mute, restoring what the member had; False when we had none."""

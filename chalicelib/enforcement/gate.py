@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from typing import Any
@@ -22,7 +23,7 @@ from chalicelib.enforcement.membership import (
     Verdict,
     counts_as_member,
 )
-from chalicelib.enforcement.policy import GroupSettings
+from chalicelib.enforcement.policy import GroupSettings, permissions_of
 from chalicelib.errors import NezukoError
 from chalicelib.store.bundle import Stores
 from chalicelib.store.records import GroupRecord, JobRecord, MemberRecord
@@ -104,12 +105,40 @@ class Gate:
         return ledger
 
     def save_ledger(self, ctx: UpdateContext, ledger: MemberRecord, *, notice_sent: bool) -> None:
+        """Write the ledger entry back (a Conflict means another delivery got there first)."""
         ledger.updated_at = self._clock()
         try:
-            self._stores.members.save(ledger)
+            saved = self._stores.members.save(ledger)
         except NezukoError:
             self._actions.undo_notice(ctx, ledger, notice_sent)
             raise
+        ledger.version = saved.version  # so a second write in this update is not a conflict
+
+    def mute(
+        self,
+        ctx: UpdateContext,
+        group: GroupRecord,
+        ledger: MemberRecord,
+        current: dict[str, Any] | None,
+    ) -> bool:
+        """Mute unless we already did. The ledger is claimed *before* Telegram is asked, so of
+        two deliveries racing for one member only one restricts and posts a notice (the other's
+        write conflicts and Telegram redelivers it)."""
+        if ledger.muted:
+            return False
+        ledger.muted = True
+        ledger.muted_at = self._clock()
+        ledger.restore_permissions = permissions_of(current) if current else None
+        self.save_ledger(ctx, ledger, notice_sent=False)
+        try:
+            self._actions.restrict(ctx, ledger)
+        except NezukoError:
+            ledger.muted, ledger.muted_at, ledger.restore_permissions = False, None, None
+            with contextlib.suppress(NezukoError):  # the retry claims it again either way
+                self.save_ledger(ctx, ledger, notice_sent=False)
+            raise
+        self.after_mute(ctx, group, ledger)
+        return True
 
     def apply_verdict(self, ledger: MemberRecord, verdict: Verdict) -> None:
         if verdict.cache_hit:
@@ -192,9 +221,7 @@ class Gate:
             if current.get("status") in ADMIN_STATUSES:
                 return "exempt:admin"
         self._actions.delete_message(ctx, group.chat_id, message.message_id)
-        muted = self._actions.mute(ctx, ledger, current)
-        if muted:
-            self.after_mute(ctx, group, ledger)
+        muted = self.mute(ctx, group, ledger, current)
         sent = self._actions.notify(
             ctx,
             group,
@@ -290,8 +317,7 @@ class Gate:
             self.save_ledger(ctx, ledger, notice_sent=False)
             self.record(ctx, "membership_unknown", group, user.id, verdict, reason=via)
             return "unknown"
-        if self._actions.mute(ctx, ledger, None):
-            self.after_mute(ctx, group, ledger)
+        self.mute(ctx, group, ledger, None)
         sent = self._actions.notify(
             ctx,
             group,
@@ -386,8 +412,7 @@ class Gate:
         if not counts_as_member(current) and current.get("status") != "restricted":
             return "not_in_group"
         missing = [c for c in group.required_channels if c.chat_id == channel_id]
-        if self._actions.mute(ctx, ledger, current):
-            self.after_mute(ctx, group, ledger)
+        self.mute(ctx, group, ledger, current)
         sent = self._actions.notify(
             ctx,
             group,

@@ -113,7 +113,13 @@ def _fire_at_once(h: Harness, bodies: list[bytes]) -> list[int]:
 
     def go(body: bytes) -> None:
         barrier.wait()
-        statuses.append(h.handler.handle(str(h.bot_id), headers, body).status)
+        # As Telegram does: a 503 is delivered again (a few times, briefly apart).
+        for attempt in range(10):
+            status = h.handler.handle(str(h.bot_id), headers, body).status
+            if status != 503:
+                break
+            time.sleep(0.05 * (attempt + 1))
+        statuses.append(status)
 
     threads = [threading.Thread(target=go, args=(b,)) for b in bodies]
     for t in threads:
@@ -140,7 +146,7 @@ def _race(h: Harness, name: str, *, subscribed: bool, base: int) -> int:
         ],
     )
     h.sandbox.wait_idle(20)
-    assert all(s in (200, 503) for s in statuses), statuses
+    assert statuses == [200, 200, 200], statuses
     return user_id
 
 
@@ -160,16 +166,11 @@ def test_a_message_a_join_and_a_channel_join_at_once_end_in_one_consistent_state
         assert muted_on_telegram is (not subscribed), round_
         assert len(h.notices_for(user_id)) == (0 if subscribed else 1)
         kinds = [e.type for e in all_events(h, user_id=user_id)]
-        decisions = kinds.count("join_muted") + kinds.count("message_blocked")
-        assert decisions == (0 if subscribed else 1), kinds
+        decisions = sorted(k for k in kinds if k in ("join_muted", "message_blocked"))
+        # Every update is handled once (503s are redelivered): one decision each.
+        assert decisions == ([] if subscribed else ["join_muted", "message_blocked"]), kinds
 
 
-@pytest.mark.xfail(
-    reason="the loser of a ledger race has already restricted (harmless) and posted a notice "
-    "(taken back) before its write conflicts; it is then redelivered. Telegram delivers one "
-    "chat's updates in order, so only parallel delivery races like this (docs/decisions.md)",
-    strict=False,
-)
 def test_racing_updates_about_one_non_member_restrict_and_notify_once(h: Harness) -> None:
     # Given a protected group
     h.protect()
