@@ -28,7 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from bench.stack import Backend, harness, percentile
-from bench.throughput import _environment
+from bench.throughput import served_app
 
 POLL_INTERVAL = 0.02
 
@@ -124,23 +124,10 @@ class _Clients:
 def run(b: Backend, *, sizes: tuple[int, ...] = (1, 100, 1000), events: int = 20) -> dict[str, Any]:
     from chalicelib import container
     from infra.local.lambda_runtime import handler_for
-    from infra.local.rest import RestServer
     from infra.local.stream_pump import StreamPump
-    from infra.local.websocket_gateway import WebsocketGateway, bind_websocket_api
 
     with harness(b) as h:
-        env = {**b.env(h.server.url), "POWERTOOLS_METRICS_DISABLED": "true"}
-        with _environment(env):
-            container.reset()
-            import app as app_module
-
-            app = app_module.app
-            rest = RestServer(app)
-            gateway = WebsocketGateway(app, stage="api")
-            rest.mount(gateway.management_prefix, gateway.handle_management)
-            bind_websocket_api(app, f"{rest.url}/{gateway.stage}")
-            rest.start()
-            gateway.start()
+        with served_app(b, h.server.url) as (app, _rest, gateway):
             stores = container.stores()
             stores.events.put(_event(h.bot_id, h.owner_id))  # a stream position for the pump
             pump = StreamPump(
@@ -164,9 +151,6 @@ def run(b: Backend, *, sizes: tuple[int, ...] = (1, 100, 1000), events: int = 20
             finally:
                 clients.stop()
                 pump.stop()
-                gateway.stop()
-                rest.stop()
-                container.reset()
         return result
 
 

@@ -37,6 +37,34 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
                 os.environ[k] = v
 
 
+@contextlib.contextmanager
+def served_app(b: Any, sandbox_url: str) -> Iterator[tuple[Any, Any, Any]]:
+    """``app.py`` behind the local REST server and websocket gateway, on ``b``'s DynamoDB and
+    the given sandbox, as ``make run`` serves it: yields (app, rest, gateway)."""
+    from chalicelib import container
+    from infra.local.rest import RestServer
+    from infra.local.websocket_gateway import WebsocketGateway, bind_websocket_api
+
+    env = {**b.env(sandbox_url), "POWERTOOLS_METRICS_DISABLED": "true"}
+    with _environment(env):
+        container.reset()
+        import app as app_module
+
+        app = app_module.app
+        rest = RestServer(app)
+        gateway = WebsocketGateway(app, stage="api")
+        rest.mount(gateway.management_prefix, gateway.handle_management)
+        bind_websocket_api(app, f"{rest.url}/{gateway.stage}")
+        rest.start()
+        gateway.start()
+        try:
+            yield app, rest, gateway
+        finally:
+            gateway.stop()
+            rest.stop()
+            container.reset()
+
+
 def _message(chat_id: int, user_id: int) -> bytes:
     return json.dumps(
         {
@@ -55,9 +83,7 @@ def _message(chat_id: int, user_id: int) -> bytes:
 def run(b: Backend, *, senders: tuple[int, ...] = (1, 4, 8), per_run: int = 240) -> dict[str, Any]:
     from chalicelib import container
     from infra.local.lambda_runtime import handler_for
-    from infra.local.rest import RestServer
     from infra.local.stream_pump import StreamPump
-    from infra.local.websocket_gateway import WebsocketGateway, bind_websocket_api
 
     with harness(b) as h:
         h.protect()
@@ -65,45 +91,21 @@ def run(b: Backend, *, senders: tuple[int, ...] = (1, 4, 8), per_run: int = 240)
         for m in members:
             h.subscribe(m)
         secret = h.keyring.decrypt(h.bot_record.webhook_secret_ciphertext)
-        env = {**b.env(h.server.url), "POWERTOOLS_METRICS_DISABLED": "true"}
-        with _environment(env):
-            container.reset()
-            import app as app_module
-
-            app = app_module.app
-            rest = RestServer(app)
-            gateway = WebsocketGateway(app, stage="api")
-            rest.mount(gateway.management_prefix, gateway.handle_management)
-            bind_websocket_api(app, f"{rest.url}/{gateway.stage}")
-            rest.start()
-            gateway.start()
+        with served_app(b, h.server.url) as (app, rest, gateway):
             url = f"{rest.url}/telegram/{h.bot_id}"
             headers = {
                 "X-Telegram-Bot-Api-Secret-Token": secret,
                 "Content-Type": "application/json",
             }
-            try:
-                with httpx.Client() as client:  # first message per member verifies it
-                    for m in members:
-                        client.post(url, content=_message(h.group, m), headers=headers)
-                result: dict[str, Any] = {"webhook": {}}
-                # RestServer answers in two TCP segments: with Nagle on (its default) every
-                # request waits ~40 ms for a delayed ACK. Measured once as is, then without.
-                result["webhook"]["1_senders_nagle_on"] = _drive(
-                    url, headers, h.group, members, 1, per_run // 4
+            with httpx.Client() as client:  # first message per member verifies it
+                for m in members:
+                    client.post(url, content=_message(h.group, m), headers=headers)
+            result: dict[str, Any] = {"webhook": {}}
+            for n in senders:
+                result["webhook"][f"{n}_senders"] = _drive(
+                    url, headers, h.group, members, n, per_run
                 )
-                from infra.local import rest as rest_module
-
-                rest_module._RequestHandler.disable_nagle_algorithm = True
-                for n in senders:
-                    result["webhook"][f"{n}_senders"] = _drive(
-                        url, headers, h.group, members, n, per_run
-                    )
-                result["live"] = _live(b, container, app, gateway, handler_for, StreamPump)
-            finally:
-                gateway.stop()
-                rest.stop()
-                container.reset()
+            result["live"] = _live(b, container, app, gateway, handler_for, StreamPump)
         return result
 
 
