@@ -111,7 +111,7 @@ class EventRecorder:
             latency_ms=verdict.latency_ms if verdict and not verdict.cache_hit else None,
             cache_hit=verdict.cache_hit if verdict else None,
             telegram_calls=list(ctx.api.calls) if ctx else [],
-            detail=dict(detail or {}),
+            detail=_with_errors(detail, ctx),
             expires_at=int(now + self._retention),
         )
         self._events.put(event)
@@ -132,3 +132,13 @@ class EventRecorder:
             },
         )
         return event
+
+
+def _with_errors(detail: dict[str, Any] | None, ctx: UpdateContext | None) -> dict[str, Any]:
+    """The event's detail, plus the Bot API methods that failed while deciding (analytics
+    counts Telegram errors by method from these)."""
+    merged = dict(detail or {})
+    errors = list(getattr(ctx.api, "errors", []) if ctx else [])
+    if errors:
+        merged.setdefault("telegram_errors", errors)
+    return merged

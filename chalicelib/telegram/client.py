@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 
+from chalicelib.errors import NezukoError
 from chalicelib.telegram.errors import (
     BotApiError,
     ChatMigrated,
@@ -69,11 +70,22 @@ class BotApi:
         self._deadline = deadline if deadline is not None else clock() + 20.0
         self.bot_id = int(token.split(":", 1)[0]) if ":" in token else 0
         self.calls: list[str] = []
+        self.errors: list[str] = []
 
     def __repr__(self) -> str:
         return f"BotApi(bot_id={self.bot_id})"
 
     def call(self, method: str, **params: Any) -> Any:
+        """Call ``method``; a failure is remembered in ``errors`` (for the event log) and raised.
+
+        See ``_call`` for the retry rules."""
+        try:
+            return self._call(method, **params)
+        except NezukoError:
+            self.errors.append(method)
+            raise
+
+    def _call(self, method: str, **params: Any) -> Any:
         """Call ``method`` with JSON ``params`` (None values dropped); returns ``result``.
 
         A 429 whose ``retry_after`` fits in the remaining time budget is waited out and

@@ -174,6 +174,7 @@ def test_unknown_membership_never_mutes(protected: Harness) -> None:
     assert h.can_write(bob)
     (event,) = h.events("membership_unknown")
     assert event.reason == "policy_allow"
+    assert event.detail["telegram_errors"] == ["getChatMember"]  # counted in analytics
 
 
 def test_bot_kicked_from_the_channel_makes_membership_unknown_not_a_mute(
