@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     began = time.monotonic()
     try:
-        result["sandbox"] = warm.nodelay_sandbox()
+        result["sandbox"] = warm.sandbox_round_trip()
         with backend() as b:
             if "warm" in only:
                 _say(out, "warm webhook handling per kind ...")

@@ -28,7 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from bench.stack import Backend, harness, percentile
-from bench.throughput import served_app
+from bench.throughput import live_event, served_app
 
 POLL_INTERVAL = 0.02
 
@@ -129,7 +129,7 @@ def run(b: Backend, *, sizes: tuple[int, ...] = (1, 100, 1000), events: int = 20
     with harness(b) as h:
         with served_app(b, h.server.url) as (app, _rest, gateway):
             stores = container.stores()
-            stores.events.put(_event(h.bot_id, h.owner_id))  # a stream position for the pump
+            stores.events.put(live_event(h.bot_id, h.owner_id))  # a stream position for the pump
             pump = StreamPump(
                 str(b.settings.dynamodb_endpoint),
                 b.settings.table_name("events"),
@@ -154,22 +154,6 @@ def run(b: Backend, *, sizes: tuple[int, ...] = (1, 100, 1000), events: int = 20
         return result
 
 
-def _event(bot_id: int, owner_id: int) -> Any:
-    from chalicelib.store.records import EventRecord
-
-    return EventRecord(
-        bot_id=bot_id,
-        owner_id=owner_id,
-        type="join_verified",
-        ts=time.time(),
-        chat_id=-1001,
-        user_id=5,
-        latency_ms=80.0,
-        cache_hit=False,
-        telegram_calls=["getChatMember"],
-    )
-
-
 def _one_size(
     n: int, k: int, h: Any, container: Any, stores: Any, gateway: Any, clients: _Clients
 ) -> dict[str, Any]:
@@ -184,14 +168,14 @@ def _one_size(
     try:
         if opened == 0:
             return out
-        warm = _event(h.bot_id, h.owner_id)  # not measured: first sends open connections
+        warm = live_event(h.bot_id, h.owner_id)  # not measured: first sends open connections
         done = clients.expect(warm.event_id, opened)
         stores.events.put(warm)
         done.wait(timeout)
         # paced: one event at a time, each fanned out to everybody before the next
         first, last, lost = [], [], 0
         for _ in range(k):
-            e = _event(h.bot_id, h.owner_id)
+            e = live_event(h.bot_id, h.owner_id)
             done = clients.expect(e.event_id, opened)
             t0 = time.perf_counter()
             stores.events.put(e)
@@ -210,7 +194,7 @@ def _one_size(
             "lost": lost,
         }
         # burst: k events back to back
-        batch = [_event(h.bot_id, h.owner_id) for _ in range(k)]
+        batch = [live_event(h.bot_id, h.owner_id) for _ in range(k)]
         waits = [clients.expect(e.event_id, opened) for e in batch]
         t0 = time.perf_counter()
         for e in batch:

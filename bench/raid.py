@@ -36,7 +36,6 @@ def all_events(h: Any, *types: str) -> list[Any]:
 
 def run(b: Backend, *, joins: int = 1000, seconds: float = 10.0, faults: int = 4) -> dict[str, Any]:
     with harness(b, retry_delays=(0.5, 1, 2, 4, 8, 16, 32)) as h:
-        h.webhook.server.RequestHandlerClass.disable_nagle_algorithm = True
         probe = Probe(b.meter)
         probe.install(h.handler)
         sb = h.sandbox

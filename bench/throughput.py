@@ -65,6 +65,23 @@ def served_app(b: Any, sandbox_url: str) -> Iterator[tuple[Any, Any, Any]]:
             container.reset()
 
 
+def live_event(bot_id: int, owner_id: int) -> Any:
+    """A typical decision event of ``bot_id`` (what the live measurements write)."""
+    from chalicelib.store.records import EventRecord
+
+    return EventRecord(
+        bot_id=bot_id,
+        owner_id=owner_id,
+        type="join_verified",
+        ts=time.time(),
+        chat_id=-1001,
+        user_id=5,
+        latency_ms=80.0,
+        cache_hit=False,
+        telegram_calls=["getChatMember"],
+    )
+
+
 def _message(chat_id: int, user_id: int) -> bytes:
     return json.dumps(
         {
@@ -152,23 +169,11 @@ def _live(
 ) -> dict[str, Any]:
     from websockets.sync.client import connect
 
-    from chalicelib.store.records import EventRecord
-
     stores = container.stores()
     owner, bot_id = 77, 4_000_000_001
 
-    def event() -> EventRecord:
-        return EventRecord(
-            bot_id=bot_id,
-            owner_id=owner,
-            type="join_verified",
-            ts=time.time(),
-            chat_id=-1001,
-            user_id=5,
-            latency_ms=80.0,
-            cache_hit=False,
-            telegram_calls=["getChatMember"],
-        )
+    def event() -> Any:
+        return live_event(bot_id, owner)
 
     stores.events.put(event())  # gives the stream a position before the pump starts
     pump = pump_cls(

@@ -461,12 +461,3 @@ def _write_placeholder(directory: Path) -> Path:
 
 def _json(status: int, body: dict[str, Any]) -> HttpResponse:
     return HttpResponse(status, {"Content-Type": "application/json"}, json.dumps(body).encode())
-
-
-def read_ready(path: Path) -> dict[str, Any] | None:
-    """The ``ready.json`` of a running stack, or ``None``."""
-    try:
-        data: dict[str, Any] = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return None
-    return data
